@@ -1,0 +1,226 @@
+/*
+ * diag.c - error objects and messages on stderr
+ * SPDX-License-Identifier: MIT
+ */
+#include "compat.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "exitcode.h"
+
+static const char *prog = "ops";
+static int verbose;
+
+void
+ops_diag_init(const char *argv0)
+{
+	const char *slash;
+
+	if (argv0 == NULL || *argv0 == '\0')
+		return;
+	slash = strrchr(argv0, '/');
+	prog = slash ? slash + 1 : argv0;
+}
+
+const char *
+ops_prog(void)
+{
+	return prog;
+}
+
+void
+ops_diag_set_verbose(int level)
+{
+	verbose = level;
+}
+
+int
+ops_diag_verbose(void)
+{
+	return verbose;
+}
+
+void
+ops_err_clear(struct ops_err *err)
+{
+	if (err == NULL)
+		return;
+	err->code = 0;
+	err->errnum = 0;
+	err->line = 0;
+	err->file[0] = '\0';
+	err->msg[0] = '\0';
+}
+
+/* Format into dst with the ':' rule; errnum is errno at the caller's entry. */
+static void OPS_PRINTF(4, 0)
+vformat(char *dst, size_t size, int errnum, const char *fmt, va_list ap)
+{
+	size_t flen = strlen(fmt);
+	int n;
+
+	n = vsnprintf(dst, size, fmt, ap);
+	if (n < 0) {
+		dst[0] = '\0';
+		return;
+	}
+	if (flen > 0 && fmt[flen - 1] == ':' && (size_t)n < size)
+		snprintf(dst + n, size - (size_t)n, " %s",
+		    strerror(errnum));
+}
+
+static int OPS_PRINTF(6, 0)
+vset(struct ops_err *err, int code, int errnum, const char *file, long line,
+    const char *fmt, va_list ap)
+{
+	if (err == NULL)
+		return -1;
+	err->code = code ? code : OPS_EXIT_FAIL;
+	err->errnum = fmt[0] && fmt[strlen(fmt) - 1] == ':' ? errnum : 0;
+	err->line = line;
+	snprintf(err->file, sizeof(err->file), "%s", file ? file : "");
+	vformat(err->msg, sizeof(err->msg), errnum, fmt, ap);
+	return -1;
+}
+
+int
+ops_err_set(struct ops_err *err, int code, const char *fmt, ...)
+{
+	int errnum = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vset(err, code, errnum, NULL, 0, fmt, ap);
+	va_end(ap);
+	errno = errnum;
+	return -1;
+}
+
+int
+ops_err_at(struct ops_err *err, int code, const char *file, long line,
+    const char *fmt, ...)
+{
+	int errnum = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vset(err, code, errnum, file, line, fmt, ap);
+	va_end(ap);
+	errno = errnum;
+	return -1;
+}
+
+void
+ops_err_prefix(struct ops_err *err, const char *fmt, ...)
+{
+	char pre[512];
+	size_t plen, mlen, room = sizeof(err->msg) - 1;
+	va_list ap;
+	int n;
+
+	if (err == NULL)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(pre, sizeof(pre) - 2, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	plen = strlen(pre);
+	memcpy(pre + plen, ": ", 3);
+	plen += 2;
+	if (plen > room)
+		plen = room;
+	mlen = strlen(err->msg);
+	if (mlen > room - plen)
+		mlen = room - plen;
+	memmove(err->msg + plen, err->msg, mlen);
+	memcpy(err->msg, pre, plen);
+	err->msg[plen + mlen] = '\0';
+}
+
+static void
+location(char *dst, size_t size, const char *file, long line)
+{
+	if (file == NULL || *file == '\0')
+		dst[0] = '\0';
+	else if (line > 0)
+		snprintf(dst, size, "%s:%ld: ", file, line);
+	else
+		snprintf(dst, size, "%s: ", file);
+}
+
+int
+ops_err_report(const struct ops_err *err)
+{
+	char loc[1100];
+
+	location(loc, sizeof(loc), err->file, err->line);
+	fprintf(stderr, "%s: %s%s\n", prog, loc, err->msg);
+	return err->code ? err->code : OPS_EXIT_FAIL;
+}
+
+static void OPS_PRINTF(4, 0)
+vwarn_at(int errnum, const char *file, long line, const char *fmt,
+    va_list ap)
+{
+	char loc[1100], msg[2048];
+
+	location(loc, sizeof(loc), file, line);
+	vformat(msg, sizeof(msg), errnum, fmt, ap);
+	fprintf(stderr, "%s: %s%s\n", prog, loc, msg);
+}
+
+void
+ops_warn(const char *fmt, ...)
+{
+	int errnum = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn_at(errnum, NULL, 0, fmt, ap);
+	va_end(ap);
+	errno = errnum;
+}
+
+void
+ops_warn_at(const char *file, long line, const char *fmt, ...)
+{
+	int errnum = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn_at(errnum, file, line, fmt, ap);
+	va_end(ap);
+	errno = errnum;
+}
+
+void
+ops_info(int level, const char *fmt, ...)
+{
+	int errnum = errno;
+	va_list ap;
+
+	if (verbose < level)
+		return;
+	va_start(ap, fmt);
+	vwarn_at(errnum, NULL, 0, fmt, ap);
+	va_end(ap);
+	errno = errnum;
+}
+
+void
+ops_fatal(int code, const char *fmt, ...)
+{
+	int errnum = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn_at(errnum, NULL, 0, fmt, ap);
+	va_end(ap);
+	exit(code);
+}
