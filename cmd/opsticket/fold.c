@@ -1,0 +1,444 @@
+/*
+ * fold.c - read tickets.tsv and fold its events into tickets
+ * SPDX-License-Identifier: MIT
+ *
+ * Events, one line each (ts id event field value by):
+ *   new   title  TEXT      creates ticket id: status received
+ *   set   FIELD  VALUE     title status assignee impact plan approver
+ *                          target kind occurred
+ *   note  ""     TEXT      a note in the history
+ *   close approver NAME    status done, completion time = ts
+ * The log is written in time order under the store lock, so file order is
+ * the order of events.  Lines that do not make sense (an unknown event, a
+ * ticket created twice, an event for a ticket never created) are reported
+ * like malformed lines and skipped.
+ */
+#include "compat.h"
+
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exitcode.h"
+#include "mem.h"
+#include "opsticket.h"
+#include "tsv.h"
+
+enum { C_TS, C_ID, C_EVENT, C_FIELD, C_VALUE, C_BY, C_COUNT };
+static const char *const cols[C_COUNT] = {
+    "ts", "id", "event", "field", "value", "by"};
+
+void
+tk_table_init(struct tk_table *tab)
+{
+	memset(tab, 0, sizeof(*tab));
+}
+
+static void
+ticket_release(struct ticket *t)
+{
+	size_t i;
+
+	free(t->title);
+	free(t->assignee);
+	free(t->target);
+	free(t->plan);
+	free(t->approver);
+	for (i = 0; i < t->nev; i++) {
+		free(t->ev[i].tsstr);
+		free(t->ev[i].event);
+		free(t->ev[i].field);
+		free(t->ev[i].value);
+		free(t->ev[i].by);
+	}
+	free(t->ev);
+}
+
+void
+tk_table_release(struct tk_table *tab)
+{
+	size_t i;
+
+	for (i = 0; i < tab->cap; i++)
+		ticket_release(&tab->t[i]);
+	free(tab->t);
+	tk_table_init(tab);
+}
+
+struct ticket *
+tk_get(struct tk_table *tab, long id)
+{
+	if (id < 1 || (size_t)id >= tab->cap || tab->t[id].id != id)
+		return NULL;
+	return &tab->t[id];
+}
+
+bool
+tk_contains(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	const char *p;
+
+	if (n == 0)
+		return true;
+	for (p = hay; *p; p++)
+		if (strncasecmp(p, needle, n) == 0)
+			return true;
+	return false;
+}
+
+static long
+parse_id(const char *s, size_t len)
+{
+	long v = 0;
+	size_t i;
+
+	if (len == 0 || len > 12 || s[0] == '0')
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+static void
+setstr(char **dst, const char *v, size_t len)
+{
+	free(*dst);
+	*dst = len ? ops_xstrndup(v, len) : NULL;
+}
+
+static void
+copyts(char dst[OPS_RFC3339_SIZE], const char *s, size_t len)
+{
+	if (len >= OPS_RFC3339_SIZE)
+		len = OPS_RFC3339_SIZE - 1;
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+}
+
+static void
+keep_event(struct ticket *t, char *const f[], const size_t fl[], int64_t ts,
+    long line)
+{
+	struct tk_event *e;
+
+	ops_xgrow((void **)&t->ev, &t->evcap, t->nev + 1, sizeof(*t->ev));
+	e = &t->ev[t->nev++];
+	e->ts = ts;
+	e->line = line;
+	e->tsstr = ops_xstrndup(f[C_TS], fl[C_TS]);
+	e->event = ops_xstrndup(f[C_EVENT], fl[C_EVENT]);
+	e->field = ops_xstrndup(f[C_FIELD], fl[C_FIELD]);
+	e->value = ops_xstrndup(f[C_VALUE], fl[C_VALUE]);
+	e->by = ops_xstrndup(f[C_BY], fl[C_BY]);
+}
+
+static void
+responded(struct ticket *t, int64_t ts, const char *tsstr, size_t len)
+{
+	if (t->response_s[0] == '\0') {
+		t->first_response = ts;
+		copyts(t->response_s, tsstr, len);
+	}
+}
+
+static void
+set_status(struct ticket *t, enum tk_status st, int64_t ts, const char *tsstr,
+    size_t len)
+{
+	if (t->status == ST_RECEIVED && st != ST_RECEIVED)
+		responded(t, ts, tsstr, len);
+	if ((st == ST_CONFIRMING || st == ST_DONE) && t->isolated == 0)
+		t->isolated = ts;
+	if (st == ST_DONE) {
+		t->completed = ts;
+		copyts(t->completed_s, tsstr, len);
+	} else {
+		t->completed = 0;
+		t->completed_s[0] = '\0';
+	}
+	t->status = st;
+}
+
+/* Apply a "set"; returns NULL or why the line makes no sense. */
+static const char *
+apply_set(struct ticket *t, const char *field, const char *v, size_t vl,
+    int64_t ts, const char *tsstr, size_t tslen)
+{
+	int k;
+
+	if (strcmp(field, "status") == 0) {
+		if ((k = tk_status_parse(v)) < 0)
+			return "unknown status";
+		set_status(t, (enum tk_status)k, ts, tsstr, tslen);
+	} else if (strcmp(field, "title") == 0) {
+		setstr(&t->title, v, vl);
+	} else if (strcmp(field, "assignee") == 0) {
+		setstr(&t->assignee, v, vl);
+	} else if (strcmp(field, "target") == 0) {
+		setstr(&t->target, v, vl);
+	} else if (strcmp(field, "plan") == 0) {
+		setstr(&t->plan, v, vl);
+	} else if (strcmp(field, "approver") == 0) {
+		setstr(&t->approver, v, vl);
+	} else if (strcmp(field, "kind") == 0) {
+		if ((k = tk_kind_parse(v)) < 0)
+			return "unknown kind";
+		t->kind = (enum tk_kind)k;
+	} else if (strcmp(field, "impact") == 0) {
+		if ((k = tk_impact_parse(v)) < 0 && vl > 0)
+			return "unknown impact";
+		t->impact = k < 0 ? IMPACT_NONE : (enum tk_impact)k;
+	} else if (strcmp(field, "occurred") == 0) {
+		if (ops_rfc3339_parse(v, vl, &t->occurred, NULL) < 0)
+			return "bad occurred time";
+		copyts(t->occurred_s, v, vl);
+	} else {
+		return "unknown field";
+	}
+	return NULL;
+}
+
+static void
+grow_table(struct tk_table *tab, long id)
+{
+	size_t old = tab->cap;
+
+	if ((size_t)id < tab->cap)
+		return;
+	ops_xgrow((void **)&tab->t, &tab->cap, (size_t)id + 1,
+	    sizeof(*tab->t));
+	memset(tab->t + old, 0, (tab->cap - old) * sizeof(*tab->t));
+}
+
+/* Fold one row; returns NULL or why it was skipped. */
+static const char *
+apply(struct tk_table *tab, const struct tk_load *o, char *const f[],
+    const size_t fl[], long line)
+{
+	struct ticket *t;
+	int64_t ts;
+	long id;
+	const char *ev = f[C_EVENT], *why = NULL;
+
+	id = parse_id(f[C_ID], fl[C_ID]);
+	if (id < 1)
+		return "bad ticket id";
+	if (id > tab->maxid)
+		tab->maxid = id;
+	if (o->only > 0 && id != o->only)
+		return NULL;
+	if (ops_rfc3339_parse(f[C_TS], fl[C_TS], &ts, NULL) < 0)
+		return "bad timestamp";
+	if (strcmp(ev, "new") == 0) {
+		grow_table(tab, id);
+		t = &tab->t[id];
+		if (t->id != 0)
+			return "ticket created twice";
+		t->id = id;
+		t->status = ST_RECEIVED;
+		t->kind = KIND_INCIDENT;
+		t->created = t->occurred = ts;
+		copyts(t->created_s, f[C_TS], fl[C_TS]);
+		copyts(t->occurred_s, f[C_TS], fl[C_TS]);
+		setstr(&t->title, f[C_VALUE], fl[C_VALUE]);
+	} else {
+		t = tk_get(tab, id);
+		if (t == NULL)
+			return "event for a ticket that was never created";
+		if (strcmp(ev, "set") == 0) {
+			why = apply_set(t, f[C_FIELD], f[C_VALUE], fl[C_VALUE],
+			    ts, f[C_TS], fl[C_TS]);
+		} else if (strcmp(ev, "note") == 0) {
+			responded(t, ts, f[C_TS], fl[C_TS]);
+			if (o->grep && tk_contains(f[C_VALUE], o->grep))
+				t->grep_hit = true;
+		} else if (strcmp(ev, "close") == 0) {
+			setstr(&t->approver, f[C_VALUE], fl[C_VALUE]);
+			set_status(t, ST_DONE, ts, f[C_TS], fl[C_TS]);
+		} else {
+			why = "unknown event";
+		}
+		if (why)
+			return why;
+	}
+	copyts(t->updated_s, f[C_TS], fl[C_TS]);
+	if (o->flags & TK_EVENTS)
+		keep_event(t, f, fl, ts, line);
+	return NULL;
+}
+
+int
+tk_load(struct tk_table *tab, const char *path, const struct tk_load *o,
+    struct ops_err *err)
+{
+	struct ops_tsv_reader r;
+	struct ops_err e;
+	int idx[C_COUNT], rc;
+	char *f[C_COUNT];
+	size_t fl[C_COUNT], k;
+	const char *why;
+
+	if (ops_tsv_open(&r, path, OPS_TSV_MISSING_OK, err) < 0)
+		return -1;
+	if (ops_tsv_columns(&r, cols, idx, C_COUNT, err) < 0) {
+		ops_tsv_close(&r);
+		return -1;
+	}
+	while ((rc = ops_tsv_next(&r, &e)) != 0) {
+		if (rc == -1) {
+			*err = e;
+			ops_tsv_close(&r);
+			return -1;
+		}
+		if (rc == OPS_TSV_BAD) {
+			tab->bad++;
+			if (o->flags & TK_STRICT) {
+				*err = e;
+				ops_tsv_close(&r);
+				return -1;
+			}
+			ops_err_report(&e);
+			continue;
+		}
+		for (k = 0; k < C_COUNT; k++) {
+			f[k] = r.f[idx[k]];
+			fl[k] = r.fl[idx[k]];
+		}
+		why = apply(tab, o, f, fl, r.line);
+		if (why == NULL)
+			continue;
+		tab->bad++;
+		if (o->flags & TK_STRICT) {
+			ops_err_at(err, OPS_EXIT_USAGE, path, r.line, "%s", why);
+			ops_tsv_close(&r);
+			return -1;
+		}
+		ops_warn_at(path, r.line, "%s; line skipped", why);
+	}
+	ops_tsv_close(&r);
+	return 0;
+}
+
+/*
+ * Scan backwards from the end for the last "new" line; the largest id seen
+ * on the way is the answer (a later set or note names an older ticket).
+ */
+int
+tk_last_id(const char *path, long *id, struct ops_err *err)
+{
+	enum { CHUNK = 64 * 1024 };
+	char *buf = NULL;
+	size_t have = 0;
+	off_t pos;
+	struct stat st;
+	long best = 0;
+	bool torn = false;
+	int fd;
+
+	*id = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return ops_err_set(err, OPS_EXIT_FAIL, "%s:", path);
+	}
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return ops_err_set(err, OPS_EXIT_FAIL, "%s:", path);
+	}
+	if (st.st_size > 0) {
+		char last;
+
+		if (pread(fd, &last, 1, st.st_size - 1) != 1) {
+			close(fd);
+			return ops_err_set(err, OPS_EXIT_FAIL, "%s:", path);
+		}
+		torn = last != '\n';
+	}
+	pos = st.st_size;
+	while (pos > 0) {
+		size_t n = pos > CHUNK ? CHUNK : (size_t)pos;
+		char *nb = ops_xmalloc(n + have + 1), *end, *line;
+		ssize_t got;
+
+		pos -= (off_t)n;
+		got = pread(fd, nb, n, pos);
+		if (got != (ssize_t)n) {
+			free(nb);
+			free(buf);
+			close(fd);
+			return ops_err_set(err, OPS_EXIT_FAIL, "%s:", path);
+		}
+		if (have)
+			memcpy(nb + n, buf, have);
+		free(buf);
+		buf = nb;
+		have += n;
+		buf[have] = '\0';
+		end = buf + have;
+		if (torn) {
+			/* a last line without newline is not a line yet */
+			while (end > buf && end[-1] != '\n')
+				end--;
+			if (end == buf) {
+				have = 0;
+				continue;
+			}
+			torn = false;
+		}
+		for (;;) {
+			char *nl, *t1, *t2, *t3;
+			long v;
+
+			if (end <= buf)
+				break;
+			/* find the start of the line ending at end */
+			line = end - 1; /* the '\n' */
+			while (line > buf && line[-1] != '\n')
+				line--;
+			if (line == buf && pos > 0)
+				break; /* may be partial: read more */
+			nl = memchr(line, '\n', (size_t)(end - line));
+			if (nl == NULL)
+				nl = end;
+			t1 = memchr(line, '\t', (size_t)(nl - line));
+			t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(nl - t1 - 1))
+				: NULL;
+			t3 = t2 ? memchr(t2 + 1, '\t', (size_t)(nl - t2 - 1))
+				: NULL;
+			if (t1 && t2 && (v = parse_id(t1 + 1,
+					     (size_t)(t2 - t1 - 1))) > 0) {
+				if (v > best)
+					best = v;
+				if (t3 && t3 - t2 - 1 == 3 &&
+				    memcmp(t2 + 1, "new", 3) == 0) {
+					free(buf);
+					close(fd);
+					*id = best;
+					return 0;
+				}
+			}
+			end = line;
+		}
+		have = (size_t)(end - buf);
+		if (have > 16 * 1024 * 1024) {
+			free(buf);
+			close(fd);
+			return ops_err_at(err, OPS_EXIT_USAGE, path, 0,
+			    "a line longer than 16 MiB near the end");
+		}
+	}
+	free(buf);
+	close(fd);
+	*id = best;
+	return 0;
+}

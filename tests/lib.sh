@@ -1,0 +1,153 @@
+# tests/lib.sh - the shell harness of the end-to-end tests (TAP)
+# SPDX-License-Identifier: MIT
+#
+# Source it first: it makes a sandbox build/tests/tmp/NAME/ with its own
+# HOME, data directory and configuration, fixes the clock (OPS_NOW), the
+# time zone (Asia/Tokyo), the language (en) and the locale (C), and puts
+# wrappers for bin/* first on PATH: each run is bounded by timeout(1) and,
+# with VALGRIND=1, runs under valgrind.  Assertions print TAP lines;
+# t_done prints the plan and exits with the number of failures.
+#
+#   t_ok DESC CMD...            CMD exits 0
+#   t_exit DESC CODE CMD...     CMD exits CODE
+#   t_cmp DESC EXPECTED ACTUAL  files are equal (diff shown as # lines)
+#   t_mode DESC MODE FILE       permission bits are MODE (e.g. 0640)
+#   t_lines DESC N FILE         FILE has N lines
+#   t_run DESC 'ARGS' 'EXPECTED STDOUT' ['STDIN']   ARGS given to sh -c
+
+set -u
+T_TOP=$(cd "$(dirname "$0")/../.." && pwd)
+T_NAME=$(basename "$0" .t)
+T_TMP=$T_TOP/build/tests/tmp/$T_NAME
+rm -rf "$T_TMP"
+mkdir -p "$T_TMP/home" "$T_TMP/data" "$T_TMP/wrap"
+cd "$T_TMP" || exit 1
+
+export HOME="$T_TMP/home"
+export OPS_DIR="$T_TMP/data"
+: >"$T_TMP/ops.conf"
+export OPS_CONF="$T_TMP/ops.conf"
+export LC_ALL=C TZ=Asia/Tokyo OPS_LANG=en NO_COLOR=1 OPS_USER=tester
+export OPS_NOW=2026-11-23T09:00:00+09:00
+unset LANG LC_MESSAGES XDG_STATE_HOME XDG_CONFIG_HOME OPS_STRICT 2>/dev/null
+T_TIMEOUT=${T_TIMEOUT:-120}
+
+# One wrapper per command: bounded in time, valgrind when asked.
+for t_bin in "$T_TOP"/bin/*; do
+	[ -x "$t_bin" ] || continue
+	t_base=$(basename "$t_bin")
+	if [ "${VALGRIND:-}" = 1 ]; then
+		t_vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+	else
+		t_vg=
+	fi
+	printf '#!/bin/sh\nexec timeout -k 5 %s %s "%s" "$@"\n' \
+		"$T_TIMEOUT" "$t_vg" "$t_bin" >"$T_TMP/wrap/$t_base"
+	chmod +x "$T_TMP/wrap/$t_base"
+done
+PATH="$T_TMP/wrap:$T_TOP/build/tests:$PATH"
+export PATH
+
+t_n=0
+t_failed=0
+
+t_pass() {
+	t_n=$((t_n + 1))
+	echo "ok $t_n - $1"
+}
+
+t_fail() {
+	t_n=$((t_n + 1))
+	t_failed=$((t_failed + 1))
+	echo "not ok $t_n - $1"
+}
+
+t_diag() {
+	printf '%s\n' "$@" | sed 's/^/# /'
+}
+
+t_ok() {
+	t_desc=$1
+	shift
+	if "$@" >"$T_TMP/.out" 2>"$T_TMP/.err"; then
+		t_pass "$t_desc"
+	else
+		t_rc=$?
+		t_fail "$t_desc"
+		t_diag "exit $t_rc: $*"
+		sed 's/^/# stderr: /' "$T_TMP/.err" | head -20
+	fi
+}
+
+t_exit() {
+	t_desc=$1
+	t_want=$2
+	shift 2
+	"$@" >"$T_TMP/.out" 2>"$T_TMP/.err"
+	t_rc=$?
+	if [ "$t_rc" -eq "$t_want" ]; then
+		t_pass "$t_desc"
+	else
+		t_fail "$t_desc"
+		t_diag "expected exit $t_want, got $t_rc: $*"
+		sed 's/^/# stderr: /' "$T_TMP/.err" | head -20
+	fi
+}
+
+t_cmp() {
+	if cmp -s "$2" "$3"; then
+		t_pass "$1"
+	else
+		t_fail "$1"
+		diff -u "$2" "$3" | head -40 | sed 's/^/# /'
+	fi
+}
+
+t_mode() {
+	t_got=$(stat -c %a "$3" 2>/dev/null)
+	if [ "0$t_got" = "$2" ] || [ "$t_got" = "$2" ]; then
+		t_pass "$1"
+	else
+		t_fail "$1"
+		t_diag "mode of $3 is $t_got, expected $2"
+	fi
+}
+
+t_lines() {
+	t_got=$(wc -l <"$3" 2>/dev/null | tr -d ' ')
+	if [ "$t_got" = "$2" ]; then
+		t_pass "$1"
+	else
+		t_fail "$1"
+		t_diag "$3 has $t_got lines, expected $2"
+	fi
+}
+
+t_run() {
+	printf '%s' "${4:-}" >"$T_TMP/.in"
+	printf '%s' "$3" >"$T_TMP/.want"
+	sh -c "$2" <"$T_TMP/.in" >"$T_TMP/.got" 2>"$T_TMP/.err"
+	t_cmp "$1" "$T_TMP/.want" "$T_TMP/.got"
+}
+
+# Succeeds when a file contains a fixed string.
+t_grep() {
+	if grep -qF -- "$2" "$3"; then
+		t_pass "$1"
+	else
+		t_fail "$1"
+		t_diag "\"$2\" not found in $3:"
+		head -20 "$3" | sed 's/^/#   /'
+	fi
+}
+
+t_skip_all() {
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
+t_done() {
+	echo "1..$t_n"
+	[ "$t_failed" -gt 254 ] && t_failed=254
+	exit "$t_failed"
+}
