@@ -29,7 +29,7 @@ UNIT_T := $(UNIT_SRC:tests/unit/%.c=build/tests/unit/%.t)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
 REPLAY_T := $(FUZZ_SRC:tests/fuzz/fuzz-%.c=build/tests/fuzz/replay-%.t)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/fuzz-%.c=build/fuzz/fuzz-%)
-HELPER := build/tests/ops-test-tool
+HELPER := $(if $(wildcard tests/helper/ops-test-tool.c),build/tests/ops-test-tool)
 E2E_T := $(wildcard tests/e2e/*.t)
 MAN := $(wildcard man/*.[1-9])
 
@@ -105,7 +105,7 @@ build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(filter-out %/main.c,$(wildca
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(filter-out %/main.c,$(wildcard cmd/*/*.c)) $(LIBS)
 
-bench: all $(HELPER)
+bench: all
 	@contrib/bench/run
 
 demo: deps

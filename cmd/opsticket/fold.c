@@ -78,6 +78,22 @@ tk_get(struct tk_table *tab, long id)
 	return &tab->t[id];
 }
 
+static int
+cmp_event(const void *a, const void *b)
+{
+	const struct tk_event *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+void
+tk_sort_events(struct ticket *t)
+{
+	qsort(t->ev, t->nev, sizeof(*t->ev), cmp_event);
+}
+
 bool
 tk_contains(const char *hay, const char *needle)
 {
@@ -219,15 +235,27 @@ grow_table(struct tk_table *tab, long id)
 	memset(tab->t + old, 0, (tab->cap - old) * sizeof(*tab->t));
 }
 
-/* Fold one row; returns NULL or why it was skipped. */
+static bool
+is(const char *s, size_t len, const char *lit, size_t litlen)
+{
+	return len == litlen && memcmp(s, lit, litlen) == 0;
+}
+
+#define IS(i, lit) is(f[i], fl[i], lit, sizeof(lit) - 1)
+
+/*
+ * Fold one row; returns NULL or why it was skipped.  The hot path of every
+ * listing: a timestamp is parsed only for the events that need its value.
+ */
 static const char *
 apply(struct tk_table *tab, const struct tk_load *o, char *const f[],
     const size_t fl[], long line)
 {
 	struct ticket *t;
-	int64_t ts;
+	int64_t ts = 0;
 	long id;
-	const char *ev = f[C_EVENT], *why = NULL;
+	const char *why = NULL;
+	bool need_ts;
 
 	id = parse_id(f[C_ID], fl[C_ID]);
 	if (id < 1)
@@ -236,9 +264,22 @@ apply(struct tk_table *tab, const struct tk_load *o, char *const f[],
 		tab->maxid = id;
 	if (o->only > 0 && id != o->only)
 		return NULL;
-	if (ops_rfc3339_parse(f[C_TS], fl[C_TS], &ts, NULL) < 0)
+	if (IS(C_EVENT, "note")) {
+		t = tk_get(tab, id);
+		if (t == NULL)
+			return "event for a ticket that was never created";
+		need_ts = t->response_s[0] == '\0' || (o->flags & TK_EVENTS);
+	} else {
+		need_ts = true;
+		t = NULL;
+	}
+	if (need_ts && ops_rfc3339_parse(f[C_TS], fl[C_TS], &ts, NULL) < 0)
 		return "bad timestamp";
-	if (strcmp(ev, "new") == 0) {
+	if (t != NULL) {
+		responded(t, ts, f[C_TS], fl[C_TS]);
+		if (o->grep && tk_contains(f[C_VALUE], o->grep))
+			t->grep_hit = true;
+	} else if (IS(C_EVENT, "new")) {
 		grow_table(tab, id);
 		t = &tab->t[id];
 		if (t->id != 0)
@@ -254,19 +295,14 @@ apply(struct tk_table *tab, const struct tk_load *o, char *const f[],
 		t = tk_get(tab, id);
 		if (t == NULL)
 			return "event for a ticket that was never created";
-		if (strcmp(ev, "set") == 0) {
+		if (IS(C_EVENT, "set"))
 			why = apply_set(t, f[C_FIELD], f[C_VALUE], fl[C_VALUE],
 			    ts, f[C_TS], fl[C_TS]);
-		} else if (strcmp(ev, "note") == 0) {
-			responded(t, ts, f[C_TS], fl[C_TS]);
-			if (o->grep && tk_contains(f[C_VALUE], o->grep))
-				t->grep_hit = true;
-		} else if (strcmp(ev, "close") == 0) {
+		else if (IS(C_EVENT, "close")) {
 			setstr(&t->approver, f[C_VALUE], fl[C_VALUE]);
 			set_status(t, ST_DONE, ts, f[C_TS], fl[C_TS]);
-		} else {
+		} else
 			why = "unknown event";
-		}
 		if (why)
 			return why;
 	}

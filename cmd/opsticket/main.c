@@ -678,16 +678,6 @@ event_value(struct opts *o, const struct tk_event *e)
 	return e->value;
 }
 
-static int
-cmp_event(const void *a, const void *b)
-{
-	const struct tk_event *x = a, *y = b;
-
-	if (x->ts != y->ts)
-		return x->ts < y->ts ? -1 : 1;
-	return x->line < y->line ? -1 : x->line > y->line;
-}
-
 static void
 show_text(struct opts *o, struct ticket *t)
 {
@@ -723,7 +713,7 @@ show_text(struct opts *o, struct ticket *t)
 	hist = tk_history_text(t, o->cli.lang);
 	ops_buf_reset(&b);
 	if (ops_out_sanitize(&b, hist, true) == 0)
-		fputs(ops_buf_cstr(&b), stdout);
+		printf("%s\n", ops_buf_cstr(&b));
 	free(hist);
 	ops_buf_release(&b);
 }
@@ -762,9 +752,12 @@ cmd_show(struct opts *o, int argc, char **argv)
 		tk_table_release(&tab);
 		return OPS_EXIT_USAGE;
 	}
-	qsort(t->ev, t->nev, sizeof(*t->ev), cmp_event);
+	tk_sort_events(t);
 	if (out.fmt == OPS_OUT_TEXT) {
+		ops_out_discard(&out);
 		show_text(o, t);
+		tk_table_release(&tab);
+		return OPS_EXIT_OK;
 	} else {
 		for (i = 0; i < t->nev; i++) {
 			struct tk_event *e = &t->ev[i];

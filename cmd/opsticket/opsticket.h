@@ -110,6 +110,8 @@ int tk_load(struct tk_table *tab, const char *path, const struct tk_load *o,
 struct ticket *tk_get(struct tk_table *tab, long id);
 /* Largest id in the log, from its end (fast on a large store).  0 if none. */
 int tk_last_id(const char *path, long *id, struct ops_err *err) OPS_WUR;
+/* Sort a ticket's events by time, file order among equal times. */
+void tk_sort_events(struct ticket *t);
 /* Case-insensitive (ASCII) substring test. */
 bool tk_contains(const char *hay, const char *needle);
 
@@ -119,7 +121,8 @@ int tk_export(struct tk_table *tab, struct ops_cli *cli, const char *format,
     struct ops_err *err);
 int tk_stats(struct tk_table *tab, struct ops_cli *cli, int64_t from,
     int64_t to, int64_t response_s, int64_t isolation_s, struct ops_err *err);
-/* "2026-11-23 09:05 alice: in-progress" lines of a ticket's history. */
-char *tk_history_text(const struct ticket *t, enum ops_lang lang);
+/* "2026-11-23 09:05 alice set status: in-progress" lines of the history
+ * (events sorted first); caller frees. */
+char *tk_history_text(struct ticket *t, enum ops_lang lang);
 
 #endif

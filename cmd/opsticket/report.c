@@ -27,30 +27,16 @@
 
 #include "opsticket.h"
 
-static int
-cmp_event(const void *a, const void *b)
-{
-	const struct tk_event *x = a, *y = b;
-
-	if (x->ts != y->ts)
-		return x->ts < y->ts ? -1 : 1;
-	return x->line < y->line ? -1 : x->line > y->line;
-}
-
 char *
-tk_history_text(const struct ticket *t, enum ops_lang lang)
+tk_history_text(struct ticket *t, enum ops_lang lang)
 {
 	struct ops_buf b;
-	struct tk_event *ev;
 	size_t i;
 
 	ops_buf_init(&b, 0);
-	ev = ops_xcalloc(t->nev ? t->nev : 1, sizeof(*ev));
-	if (t->nev)
-		memcpy(ev, t->ev, t->nev * sizeof(*ev));
-	qsort(ev, t->nev, sizeof(*ev), cmp_event);
+	tk_sort_events(t);
 	for (i = 0; i < t->nev; i++) {
-		const struct tk_event *e = &ev[i];
+		const struct tk_event *e = &t->ev[i];
 		const char *v = e->value;
 		char when[17];
 		int k;
@@ -72,7 +58,6 @@ tk_history_text(const struct ticket *t, enum ops_lang lang)
 			*e->field ? ops_L(lang, e->field) : "", v) < 0)
 			break;
 	}
-	free(ev);
 	if (b.len && b.data[b.len - 1] == '\n')
 		b.data[--b.len] = '\0';
 	return ops_buf_detach(&b, NULL);
