@@ -99,7 +99,7 @@ manlint:
 	if [ -n "$$out" ]; then printf '%s\n' "$$out"; exit 1; fi
 
 # libFuzzer targets: clang only, sanitizers on, no hardening flags.
-FUZZ_CFLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -iquote lib -iquote tests $(PKG_CFLAGS)
+FUZZ_CFLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -iquote lib -iquote tests $(PKG_CFLAGS)
 fuzz: $(FUZZ_BIN)
 build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) $(filter-out %/main.c,$(wildcard cmd/*/*.c))
 	@mkdir -p $(@D)
@@ -124,3 +124,4 @@ FORCE:
 .PHONY: all tests deps check manlint fuzz bench demo install clean FORCE
 
 -include $(wildcard build/*/*.d build/*/*/*.d build/*/*/*/*.d)
+.SECONDARY:

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "clock.h"
+#include "exitcode.h"
 #include "fsx.h"
 #include "out.h"
 
@@ -84,17 +85,43 @@ ops_cli_option(struct ops_cli *cli, int opt, const char *arg)
 	}
 }
 
+/*
+ * --lang, else OPS_LANG (ops_lang_resolve reads it), else [core] lang,
+ * else the locale.  A bad [core] lang is reported at its file and line.
+ */
+static int
+lang_choice(struct ops_cli *cli, const char **choice, struct ops_err *err)
+{
+	const struct ops_conf_entry *e;
+	const char *env = getenv("OPS_LANG");
+
+	*choice = cli->lang_opt;
+	if (cli->lang_opt != NULL || (env != NULL && *env != '\0'))
+		return 0;
+	e = ops_conf_entry(&cli->conf, "core", NULL, "lang");
+	if (e == NULL)
+		return 0;
+	if (strcmp(e->value, "ja") != 0 && strcmp(e->value, "en") != 0)
+		return ops_err_at(err, OPS_EXIT_USAGE, cli->conf_path, e->line,
+		    "lang is \"%s\": use ja or en", e->value);
+	*choice = e->value;
+	return 0;
+}
+
 int
 ops_cli_setup(struct ops_cli *cli, unsigned need, struct ops_err *err)
 {
+	const char *lang;
+
 	if (ops_clock_init(err) < 0)
-		return -1;
-	if (ops_lang_resolve(cli->lang_opt, &cli->lang, err) < 0)
 		return -1;
 	if (ops_confpath_resolve(cli->conf_opt, &cli->conf_path, err) < 0)
 		return -1;
 	if (ops_conf_load(&cli->conf, cli->conf_path, ops_conf_schema, err) <
 	    0)
+		return -1;
+	if (lang_choice(cli, &lang, err) < 0 ||
+	    ops_lang_resolve(lang, &cli->lang, err) < 0)
 		return -1;
 	if ((need & OPS_CLI_NEED_DIR) &&
 	    ops_datadir_resolve(cli->dir_opt, true, &cli->dir, err) < 0)

@@ -78,7 +78,18 @@ static int
 month_days(int y, int m)
 {
 	static const unsigned char days[12] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31,
+	    31,
+	    28,
+	    31,
+	    30,
+	    31,
+	    30,
+	    31,
+	    31,
+	    30,
+	    31,
+	    30,
+	    31,
 	};
 
 	return m == 2 && is_leap(y) ? 29 : days[m - 1];

@@ -35,21 +35,23 @@
 #define SUGGEST_MAX 64
 /* Longest piece of input quoted back in a message. */
 #define QUOTE_MAX 80
+/* Room for quoted(): '"' text "..." '"' NUL. */
+#define QUOTED_SIZE (1 + QUOTE_MAX + 3 + 1 + 1)
 /* Room for section_label(): "[" sec " \"" 2 * name "...\"]" NUL. */
 #define LABEL_SIZE (1 + QUOTE_MAX + 2 + 2 * QUOTE_MAX + 3 + 2 + 1)
 
 struct parser {
 	struct ops_conf *c;
 	const char *name; /* file name for messages, "" if none */
-	const char *p;    /* start of the current physical line */
-	const char *eol;  /* its '\n', or end */
-	const char *ce;   /* end of its content (without "\r\n") */
-	const char *end;  /* end of the text */
-	long line;        /* number of the line at p */
+	const char *p; /* start of the current physical line */
+	const char *eol; /* its '\n', or end */
+	const char *ce; /* end of its content (without "\r\n") */
+	const char *end; /* end of the text */
+	long line; /* number of the line at p */
 	const struct ops_conf_key *schema;
 	const char *section; /* current section, NULL before the first */
 	const char *secname; /* its name, NULL if unnamed */
-	struct ops_buf val;  /* scratch for values and quoted names */
+	struct ops_buf val; /* scratch for values and quoted names */
 	struct ops_err *err;
 };
 
@@ -118,30 +120,76 @@ valid_name(const char *s, bool key)
 		return false;
 	for (; *s; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-			*s == '-'))
+		        *s == '-'))
 			return false;
 	return true;
 }
 
 /*
- * Put "[sec]" or "[sec \"name\"]" into buf, each cut to QUOTE_MAX bytes,
- * the name with '"' and '\\' escaped.  LABEL_SIZE always suffices.
+ * How many bytes of s (at most QUOTE_MAX) to show in a message: not
+ * ending inside a UTF-8 sequence.
+ */
+static size_t
+shown_len(const char *s)
+{
+	size_t n = strnlen(s, QUOTE_MAX + 1);
+
+	if (n <= QUOTE_MAX)
+		return n;
+	n = QUOTE_MAX;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
+/* A byte of input as shown in a message: control characters as '?'. */
+static char
+shown_char(char ch)
+{
+	return (unsigned char)ch < 0x20 || ch == 0x7f ? '?' : ch;
+}
+
+/*
+ * Put s into buf as "\"TEXT\"" for a message: cut to QUOTE_MAX bytes
+ * ("..." added), control characters as '?'.
+ */
+static const char *
+quoted(char buf[QUOTED_SIZE], const char *s)
+{
+	size_t i, n = shown_len(s);
+
+	buf[0] = '"';
+	for (i = 0; i < n; i++)
+		buf[i + 1] = shown_char(s[i]);
+	if (s[n] != '\0') {
+		memcpy(buf + n + 1, "...", 3);
+		n += 3;
+	}
+	buf[n + 1] = '"';
+	buf[n + 2] = '\0';
+	return buf;
+}
+
+/*
+ * Put "[sec]" or "[sec \"name\"]" into buf, the name shown as quoted()
+ * does, with '"' and '\\' escaped.
  */
 static const char *
 section_label(char buf[LABEL_SIZE], const char *section, const char *name)
 {
-	size_t n, i;
+	size_t n, i, len;
 
 	n = (size_t)snprintf(buf, LABEL_SIZE, "[%.*s", QUOTE_MAX, section);
 	if (name) {
 		buf[n++] = ' ';
 		buf[n++] = '"';
-		for (i = 0; name[i] && i < QUOTE_MAX; i++) {
+		len = shown_len(name);
+		for (i = 0; i < len; i++) {
 			if (name[i] == '"' || name[i] == '\\')
 				buf[n++] = '\\';
-			buf[n++] = name[i];
+			buf[n++] = shown_char(name[i]);
 		}
-		if (name[i]) {
+		if (name[len] != '\0') {
 			memcpy(buf + n, "...", 3);
 			n += 3;
 		}
@@ -195,8 +243,8 @@ find_section(const struct ops_conf_key *schema, const char *section)
 }
 
 static const struct ops_conf_key *
-find_key(const struct ops_conf_key *schema, const char *section,
-    const char *key)
+find_key(
+    const struct ops_conf_key *schema, const char *section, const char *key)
 {
 	const struct ops_conf_key *k;
 
@@ -209,8 +257,8 @@ find_key(const struct ops_conf_key *schema, const char *section,
 
 /* The closest section name (section NULL) or key of section, or NULL. */
 static const char *
-suggest(const struct ops_conf_key *schema, const char *section,
-    const char *word)
+suggest(
+    const struct ops_conf_key *schema, const char *section, const char *word)
 {
 	const struct ops_conf_key *k;
 	const char *best = NULL, *cand;
@@ -229,7 +277,11 @@ suggest(const struct ops_conf_key *schema, const char *section,
 	return best;
 }
 
-static int OPS_PRINTF(3, 4)
+static int perr(struct parser *P, long line, const char *fmt, ...)
+    OPS_PRINTF(3, 4);
+
+/* Record a syntax error of code 2 at line of the file being parsed. */
+static int
 perr(struct parser *P, long line, const char *fmt, ...)
 {
 	va_list ap;
@@ -316,14 +368,15 @@ parse_section(struct parser *P, const char *s)
 	for (start = q; q < ce && is_word(*q); q++)
 		;
 	if (q == start) {
-		perr(P, P->line, "bad section line; write [section] or "
-		    "[section \"name\"]");
+		perr(P, P->line,
+		    "bad section line; write [section] or [section \"name\"]");
 		goto out;
 	}
 	sec = ops_xstrndup(start, (size_t)(q - start));
 	if (!valid_name(sec, false)) {
-		perr(P, P->line, "bad section name \"%.*s\" (use a-z, 0-9 "
-		    "and -)", QUOTE_MAX, sec);
+		perr(P, P->line,
+		    "bad section name \"%.*s\" (use a-z, 0-9 and -)", QUOTE_MAX,
+		    sec);
 		goto out;
 	}
 	q = skip_blanks(q, ce);
@@ -331,30 +384,34 @@ parse_section(struct parser *P, const char *s)
 		ops_buf_reset(&P->val);
 		for (q++;; q++) {
 			if (q == ce) {
-				perr(P, P->line, "unterminated quote in "
-				    "section name");
+				perr(P, P->line,
+				    "unterminated quote in section name");
 				goto out;
 			}
 			if (*q == '"')
 				break;
 			if (*q == '\\') {
-				if (q + 1 == ce || (q[1] != '"' && q[1] != '\\')) {
-					perr(P, P->line, "bad escape in section "
-					    "name (only \\\" and \\\\)");
+				if (q + 1 == ce ||
+				    (q[1] != '"' && q[1] != '\\')) {
+					perr(P, P->line,
+					    "bad escape in section name (only "
+					    "\\\" and \\\\)");
 					goto out;
 				}
 				q++;
 			}
-			if (ops_buf_addc(&P->val, *q) < 0)
-				return perr(P, P->line, "line is longer than "
-				    "64 KiB"); /* not reached */
+			if (ops_buf_addc(&P->val, *q) < 0) {
+				/* not reached: lines are at most 64 KiB */
+				perr(P, P->line, "line is longer than 64 KiB");
+				goto out;
+			}
 		}
 		q = skip_blanks(q + 1, ce);
 		name = ops_xstrdup(ops_buf_cstr(&P->val));
 	}
 	if (q == ce || *q != ']') {
-		perr(P, P->line, "bad section line; write [section] or "
-		    "[section \"name\"]");
+		perr(P, P->line,
+		    "bad section line; write [section] or [section \"name\"]");
 		goto out;
 	}
 	q = skip_blanks(q + 1, ce);
@@ -376,8 +433,8 @@ parse_section(struct parser *P, const char *s)
 		goto out;
 	}
 	if (!first->named && name) {
-		perr(P, P->line, "[%s] takes no name: write [%s], not %s",
-		    sec, sec, section_label(label, sec, name));
+		perr(P, P->line, "[%s] takes no name: write [%s], not %s", sec,
+		    sec, section_label(label, sec, name));
 		goto out;
 	}
 	if (name && *name == '\0') {
@@ -396,6 +453,15 @@ out:
 	return r;
 }
 
+static int
+bad_escape(struct parser *P, long line, int ch)
+{
+	if (ch < 0x20 || ch >= 0x7f)
+		ch = '?';
+	return perr(P, line,
+	    "unknown escape \\%c in quotes (use \\\" \\\\ \\n or \\t)", ch);
+}
+
 /*
  * The value after '=' at s into P->val, following continuation lines.
  * Leaves P on the last physical line read.
@@ -412,8 +478,9 @@ parse_value(struct parser *P, const char *s, long line)
 	for (;;) {
 		if (q == P->ce) {
 			if (inq)
-				return perr(P, line, "unterminated quote (a "
-				    "quoted value ends on its line)");
+				return perr(P, line,
+				    "unterminated quote (a quoted value ends "
+				    "on its line)");
 			break;
 		}
 		ch = *q;
@@ -425,9 +492,9 @@ parse_value(struct parser *P, const char *s, long line)
 			}
 			if (ch == '\\') {
 				if (q + 1 == P->ce)
-					return perr(P, line, "unterminated "
-					    "quote (a quoted value ends on "
-					    "its line)");
+					return perr(P, line,
+					    "unterminated quote (a quoted "
+					    "value ends on its line)");
 				switch (q[1]) {
 				case '"':
 				case '\\':
@@ -440,11 +507,7 @@ parse_value(struct parser *P, const char *s, long line)
 					ch = '\t';
 					break;
 				default:
-					return perr(P, line, "unknown escape "
-					    "\\%c in quotes (use \\\" \\\\ \\n "
-					    "or \\t)",
-					    q[1] >= 0x20 && q[1] < 0x7f ? q[1] :
-					    '?');
+					return bad_escape(P, line, q[1]);
 				}
 				q++;
 			}
@@ -456,9 +519,9 @@ parse_value(struct parser *P, const char *s, long line)
 		}
 		if (ch == '\\' && q + 1 == P->ce) {
 			if (P->eol >= P->end || P->eol + 1 >= P->end)
-				return perr(P, line, "the last line ends "
-				    "with '\\' (continued past the end of "
-				    "the file)");
+				return perr(P, line,
+				    "the last line ends with '\\' (continued "
+				    "past the end of the file)");
 			(void)next_line(P);
 			q = P->p;
 			continue;
@@ -483,8 +546,7 @@ parse_value(struct parser *P, const char *s, long line)
 		P->val.data[keep] = '\0';
 	return 0;
 toolong:
-	return perr(P, line, "line is longer than 64 KiB (with its "
-	    "continuations)");
+	return perr(P, line, "line is longer than 64 KiB with continuations");
 }
 
 static bool
@@ -523,10 +585,10 @@ int_bounds(const struct ops_conf_key *k, long long *min, long long *max)
  * follow "KEY in [SECTION]: ".
  */
 static const char *
-type_error(const struct ops_conf_key *k, const char *v, char *buf,
-    size_t size)
+type_error(const struct ops_conf_key *k, const char *v, char *buf, size_t size)
 {
 	const char *why = NULL, *want = "";
+	char q[QUOTED_SIZE];
 	unsigned long long sz;
 	long long n, min, max;
 	bool b;
@@ -538,8 +600,8 @@ type_error(const struct ops_conf_key *k, const char *v, char *buf,
 		int_bounds(k, &min, &max);
 		if (ops_parse_int(v, min, max, &n, &why) == 0)
 			return NULL;
-		snprintf(buf, size, "\"%.*s\" %s; use an integer from %lld "
-		    "to %lld", QUOTE_MAX, v, why, min, max);
+		snprintf(buf, size, "%s %s; use an integer from %lld to %lld",
+		    quoted(q, v), why, min, max);
 		return buf;
 	case OPS_CONF_BOOL:
 		if (parse_bool(v, &b))
@@ -558,7 +620,7 @@ type_error(const struct ops_conf_key *k, const char *v, char *buf,
 		want = "a size like 512k, 10M or 1G";
 		break;
 	}
-	snprintf(buf, size, "\"%.*s\" %s; use %s", QUOTE_MAX, v,
+	snprintf(buf, size, "%s %s; use %s", quoted(q, v),
 	    why ? why : "is not valid", want);
 	return buf;
 }
@@ -576,17 +638,22 @@ parse_entry(struct parser *P, const char *s)
 	while (q < ce && is_word(*q))
 		q++;
 	if (q == s)
-		return perr(P, line, "bad line; expected \"key = value\", "
-		    "\"[section]\" or a comment");
+		return perr(P, line,
+		    "bad line; expected \"key = value\", \"[section]\" or a "
+		    "comment");
 	key = ops_xstrndup(s, (size_t)(q - s));
 	if (!valid_name(key, true)) {
-		perr(P, line, "bad key name \"%.*s\" (use a-z, 0-9 and -, "
-		    "starting with a letter)", QUOTE_MAX, key);
+		perr(P, line,
+		    "bad key name \"%.*s\" (use a-z, 0-9 and -, starting with "
+		    "a letter)",
+		    QUOTE_MAX, key);
 		goto out;
 	}
 	if (P->section == NULL) {
-		perr(P, line, "key \"%.*s\" is outside any section (put a "
-		    "[section] line above it)", QUOTE_MAX, key);
+		perr(P, line,
+		    "key \"%.*s\" is outside any section (put a [section] line "
+		    "above it)",
+		    QUOTE_MAX, key);
 		goto out;
 	}
 	q = skip_blanks(q, ce);
@@ -605,9 +672,8 @@ parse_entry(struct parser *P, const char *s)
 	if (k == NULL) {
 		hint = suggest(P->schema, P->section, key);
 		perr(P, line, "unknown key \"%.*s\" in %s%s%s%s", QUOTE_MAX,
-		    key, label,
-		    hint ? " (did you mean \"" : "", hint ? hint : "",
-		    hint ? "\"?)" : "");
+		    key, label, hint ? " (did you mean \"" : "",
+		    hint ? hint : "", hint ? "\"?)" : "");
 		goto out;
 	}
 	why = type_error(k, ops_buf_cstr(&P->val), whybuf, sizeof(whybuf));
@@ -615,8 +681,8 @@ parse_entry(struct parser *P, const char *s)
 		perr(P, line, "%s in %s: %s", key, label, why);
 		goto out;
 	}
-	add_entry(&P->c->ent, &P->c->n, &P->c->cap, P->section, P->secname,
-	    key, ops_xstrdup(ops_buf_cstr(&P->val)), line);
+	add_entry(&P->c->ent, &P->c->n, &P->c->cap, P->section, P->secname, key,
+	    ops_xstrdup(ops_buf_cstr(&P->val)), line);
 	return 0;
 out:
 	free(key);
@@ -671,6 +737,8 @@ ops_conf_load(struct ops_conf *c, const char *path,
 	int fd, r;
 
 	if (path == NULL) {
+		free(c->path);
+		c->path = NULL;
 		c->schema = schema;
 		return 0;
 	}
@@ -706,8 +774,8 @@ fail:
 
 /* Does e belong to section/name? */
 static bool
-same_section(const struct ops_conf_entry *e, const char *section,
-    const char *name)
+same_section(
+    const struct ops_conf_entry *e, const char *section, const char *name)
 {
 	if (strcmp(e->section, section) != 0)
 		return false;
@@ -717,8 +785,8 @@ same_section(const struct ops_conf_entry *e, const char *section,
 }
 
 const struct ops_conf_entry *
-ops_conf_entry(const struct ops_conf *c, const char *section,
-    const char *name, const char *key)
+ops_conf_entry(const struct ops_conf *c, const char *section, const char *name,
+    const char *key)
 {
 	size_t i;
 
@@ -900,8 +968,8 @@ ops_secret_read(const char *path, struct ops_buf *out, struct ops_err *err)
 	int fd, r = -1;
 
 	ops_buf_reset(out);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
-	    O_NOCTTY);
+	fd = open(
+	    path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0 && errno == ELOOP)
 		return ops_err_at(err, OPS_EXIT_USAGE, path, 0,
 		    "is a symbolic link; name the file itself");
@@ -912,8 +980,8 @@ ops_secret_read(const char *path, struct ops_buf *out, struct ops_err *err)
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		ops_err_at(err, OPS_EXIT_USAGE, path, 0,
-		    "is not a regular file");
+		ops_err_at(
+		    err, OPS_EXIT_USAGE, path, 0, "is not a regular file");
 		goto out;
 	}
 	if ((st.st_mode & 077) != 0) {
@@ -921,6 +989,13 @@ ops_secret_read(const char *path, struct ops_buf *out, struct ops_err *err)
 		    "is %s by group or others (mode %04o); run: chmod 600 %s",
 		    (st.st_mode & 044) ? "readable" : "accessible",
 		    (unsigned)(st.st_mode & 07777), path);
+		goto out;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		ops_err_at(err, OPS_EXIT_USAGE, path, 0,
+		    "belongs to uid %lu, not to this user or root; a secret "
+		    "must be owned by the user that reads it",
+		    (unsigned long)st.st_uid);
 		goto out;
 	}
 	while (len < sizeof(data)) {
@@ -942,8 +1017,7 @@ ops_secret_read(const char *path, struct ops_buf *out, struct ops_err *err)
 		goto out;
 	}
 	if (memchr(data, '\0', len)) {
-		ops_err_at(err, OPS_EXIT_USAGE, path, 0,
-		    "contains a NUL byte");
+		ops_err_at(err, OPS_EXIT_USAGE, path, 0, "contains a NUL byte");
 		goto out;
 	}
 	if (len > 0 && data[len - 1] == '\n') {

@@ -5,7 +5,8 @@
  * git-config style:
  *   # comment            ; comment
  *   [section]            [section "name"]
- *   key = value          key = "quoted value with \" \\ \n \t"   key (alone: "yes")
+ *   key = value          key (alone: "yes")
+ *   key = "quoted value with \" \\ \n \t"
  *   key = a long \
  *         continued value
  * Section and key names are case-sensitive, [a-z0-9-] (keys start with a
@@ -148,7 +149,8 @@ size_t ops_conf_names(const struct ops_conf *c, const char *section,
 /*
  * Read a secret (password-file), opened with O_NOFOLLOW: refused (code 2)
  * unless it is a regular file, not a symbolic link, that group and others
- * have no access to (mode & 077 == 0; "chmod 600 FILE" in the message); at
+ * have no access to (mode & 077 == 0; "chmod 600 FILE" in the message) and
+ * that belongs to this user or root; at
  * most 4 KiB; not empty and without NUL bytes.  One trailing newline (LF
  * or CRLF) is dropped.  out is emptied, then gets the secret (its limit
  * must allow it).  -1 with err (code 3 when it cannot be read), out empty.

@@ -4,16 +4,18 @@
  *
  * One table for the whole toolkit, so that every command checks the whole
  * file and a key of another command is not "unknown".  To add a section,
- * add a block of rows (all rows of a section agree on .named) and document
- * it in man/ops.conf.5.  Rows need only the fields that matter: .min and
- * .max are the bounds of an OPS_CONF_INT (both 0: any value), .def is the
- * default as it would be written in the file (NULL: none), and every
- * default must pass its own type check (t-conf tests that).
+ * add a block of rows (all rows of a section agree on .named), giving only
+ * the fields that matter, and document it in man/ops.conf.5.  .min and
+ * .max bound an OPS_CONF_INT (both 0: any value); .def is the default as
+ * written in the file (NULL: none) and must pass its own type check
+ * (t-conf tests that).
  */
 #include "compat.h"
 
 #include "conf.h"
 
+/* One block of rows per section; clang-format would split the rows. */
+/* clang-format off */
 const struct ops_conf_key ops_conf_schema[] = {
 	/* [core]: settings shared by every command */
 	{.section = "core", .key = "lang", .type = OPS_CONF_STR},
@@ -28,3 +30,4 @@ const struct ops_conf_key ops_conf_schema[] = {
 
 	{.section = NULL},
 };
+/* clang-format on */

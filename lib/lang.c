@@ -24,6 +24,7 @@ static const struct label labels[] = {
 	{"approver", "承認者"},
 	{"assignee", "担当者"},
 	{"by", "記録者"},
+	{"close", "完了処理"},
 	{"completed", "完了日時"},
 	{"completion_avg_s", "完了平均(秒)"},
 	{"completion_max_s", "完了最大(秒)"},

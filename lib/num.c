@@ -106,18 +106,31 @@ static const struct {
 	const char *name;
 	long long ms;
 } duration_units[] = {
-	/* largest first: components must follow this order */
-	{"w", 7LL * 86400 * 1000},
-	{"d", 86400LL * 1000},
-	{"h", 3600LL * 1000},
-	{"m", 60LL * 1000},
-	{"s", 1000},
-	{"ms", 1},
+    /* largest first: components must follow this order */
+    {"w", 7LL * 86400 * 1000},
+    {"d", 86400LL * 1000},
+    {"h", 3600LL * 1000},
+    {"m", 60LL * 1000},
+    {"s", 1000},
+    {"ms", 1},
 };
 
+/* Index of the unit u[0..len) in duration_units, or its size. */
+static size_t
+unit_index(const char *u, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < OPS_ARRAY_SIZE(duration_units); i++)
+		if (strlen(duration_units[i].name) == len &&
+		    memcmp(duration_units[i].name, u, len) == 0)
+			break;
+	return i;
+}
+
 int
-ops_parse_duration_ms(const char *s, long long unit_ms, long long *ms,
-    const char **errstr)
+ops_parse_duration_ms(
+    const char *s, long long unit_ms, long long *ms, const char **errstr)
 {
 	const char *p = s, *u;
 	unsigned long long n;
@@ -131,7 +144,8 @@ ops_parse_duration_ms(const char *s, long long unit_ms, long long *ms,
 	}
 	while (*p != '\0') {
 		if (!scan_digits(&p, &n, &big)) {
-			*errstr = NOT_A_NUMBER; /* not reached: units end at digits */
+			/* not reached: a unit runs up to a digit */
+			*errstr = NOT_A_NUMBER;
 			return -1;
 		}
 		for (u = p; *p != '\0' && !is_digit(*p); p++)
@@ -144,10 +158,7 @@ ops_parse_duration_ms(const char *s, long long unit_ms, long long *ms,
 			}
 			mult = unit_ms;
 		} else {
-			for (i = 0; i < OPS_ARRAY_SIZE(duration_units); i++)
-				if (strlen(duration_units[i].name) == ulen &&
-				    memcmp(duration_units[i].name, u, ulen) == 0)
-					break;
+			i = unit_index(u, ulen);
 			if (i == OPS_ARRAY_SIZE(duration_units)) {
 				*errstr = BAD_UNIT;
 				return -1;
@@ -225,12 +236,12 @@ ops_parse_size(const char *s, unsigned long long *bytes, const char **errstr)
 /* Two adjacent units for ops_format_duration, largest first. */
 static const struct {
 	unsigned long long secs; /* seconds in the larger unit */
-	unsigned long long sub;  /* seconds in the smaller unit */
+	unsigned long long sub; /* seconds in the smaller unit */
 	char unit, subunit;
 } duration_pairs[] = {
-	{86400, 3600, 'd', 'h'},
-	{3600, 60, 'h', 'm'},
-	{60, 1, 'm', 's'},
+    {86400, 3600, 'd', 'h'},
+    {3600, 60, 'h', 'm'},
+    {60, 1, 'm', 's'},
 };
 
 char *
@@ -257,8 +268,8 @@ ops_format_duration(long long seconds, char *buf, size_t size)
 	big = u / duration_pairs[i].secs;
 	small = u % duration_pairs[i].secs / duration_pairs[i].sub;
 	if (small == 0)
-		snprintf(buf, size, "%s%llu%c", sign, big,
-		    duration_pairs[i].unit);
+		snprintf(
+		    buf, size, "%s%llu%c", sign, big, duration_pairs[i].unit);
 	else
 		snprintf(buf, size, "%s%llu%c%02llu%c", sign, big,
 		    duration_pairs[i].unit, small, duration_pairs[i].subunit);

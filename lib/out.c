@@ -208,7 +208,7 @@ add_csv(struct ops_out *o, const char *v)
 {
 	bool quote = strpbrk(v, "\",\r\n") != NULL || *v == ' ' ||
 	    (*v && v[strlen(v) - 1] == ' ');
-	bool formula = strchr("=+-@", *v) != NULL && *v && !is_number(v);
+	bool formula = *v && strchr("=+-@\t\r", *v) != NULL && !is_number(v);
 	const char *p;
 
 	if (formula)

@@ -6,7 +6,7 @@
  * --no-header and --bom mean the same everywhere (SPEC 3.4):
  *   tsv   header of column names, fields escaped as in ops-tsv(5)
  *   csv   RFC 4180 (CRLF, quotes doubled); with OPS_OUT_BOM the UTF-8 BOM
- *         Excel needs; a cell starting with = + - @ (and not a plain number)
+ *         Excel needs; a cell starting with = + - @ TAB CR (and not a plain number)
  *         gets a leading ' so Excel does not run it as a formula
  *   json  one array of objects; numeric columns as numbers (empty: null)
  *   text  columns aligned by display width (CJK counts two), header labels

@@ -272,6 +272,8 @@ ops_tsv_escape(struct ops_buf *out, const char *s, size_t len)
 	size_t old = out->len, i, run = 0;
 	const char *rep;
 
+	if (len == 0)
+		s = ""; /* s may be NULL; no arithmetic on it */
 	for (i = 0; i < len; i++) {
 		switch (s[i]) {
 		case '\\':

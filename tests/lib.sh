@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # tests/lib.sh - the shell harness of the end-to-end tests (TAP)
 # SPDX-License-Identifier: MIT
 #

@@ -23,7 +23,7 @@ plan(int n)
 	fflush(stdout);
 }
 
-static int
+static int OPS_PRINTF(2, 0)
 vreport(int cond, const char *fmt, va_list ap)
 {
 	run++;

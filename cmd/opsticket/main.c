@@ -11,6 +11,7 @@
 #include "compat.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,7 @@ static const char usage_text[] =
     "       opsticket list [--status status] [--kind kind] [--open]\n"
     "           [--from ts] [--to ts] [--grep text]\n"
     "           [--format tsv|csv|json|text] [--no-header] [--strict]\n"
-    "       opsticket show [--format tsv|text] id\n"
+    "       opsticket show [--format tsv|csv|json|text] id\n"
     "       opsticket set [--by name] id field=value ...\n"
     "       opsticket note [--by name] id text\n"
     "       opsticket close --approver name [--note text] [--by name] id\n"
@@ -691,7 +692,9 @@ show_text(struct opts *o, struct ticket *t)
 		ops_buf_reset(&b);                                           \
 		if (ops_out_sanitize(&b, (val) && *(val) ? (val) : none,     \
 			true) == 0)                                          \
-			printf("%-14s %s\n", L(o, label), ops_buf_cstr(&b)); \
+			printf("%s%*s %s\n", L(o, label),                  \
+			    (int)(14 - ops_utf8_width(L(o, label))), "",     \
+			    ops_buf_cstr(&b));                               \
 	} while (0)
 	ops_buf_reset(&b);
 	if (ops_out_sanitize(&b, t->title ? t->title : "", false) == 0)
@@ -822,7 +825,9 @@ cmd_stats(struct opts *o, int argc, char **argv)
 		return fail(&err);
 	rc = tk_stats(&tab, &o->cli, from, to, resp / 1000, iso / 1000, &err);
 	tk_table_release(&tab);
-	return rc < 0 ? fail(&err) : OPS_EXIT_OK;
+	if (rc < 0)
+		return fail(&err);
+	return rc ? OPS_EXIT_FOUND : OPS_EXIT_OK;
 }
 
 /* ---- options and dispatch ---- */
@@ -958,6 +963,8 @@ main(int argc, char **argv)
 	if (ops_conf_get_duration_ms(&o.cli.conf, "ticket", NULL,
 		"lock-timeout", &o.lock_ms, &err) < 0)
 		return fail(&err);
+	if (o.lock_ms > INT_MAX)
+		o.lock_ms = INT_MAX;
 	rc = cmd->run(&o, argc - i, argv + i);
 	ops_cli_release(&o.cli);
 	if (ops_stdout_close(&err) < 0)

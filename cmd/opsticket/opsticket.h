@@ -119,6 +119,7 @@ bool tk_contains(const char *hay, const char *needle);
 struct ops_cli;
 int tk_export(struct tk_table *tab, struct ops_cli *cli, const char *format,
     struct ops_err *err);
+/* tk_stats: 0, 1 when a ticket is late, -1 with err. */
 int tk_stats(struct tk_table *tab, struct ops_cli *cli, int64_t from,
     int64_t to, int64_t response_s, int64_t isolation_s, struct ops_err *err);
 /* "2026-11-23 09:05 alice set status: in-progress" lines of the history

@@ -297,5 +297,5 @@ done:
 		    ops_L(cli->lang, "isolation target"),
 		    ops_format_duration(iso_t, s, sizeof(s)));
 	}
-	return 0;
+	return all.resp_late > 0 || all.iso_late > 0;
 }

@@ -1,5 +1,6 @@
 #!/bin/sh
 # opsticket: concurrent writers, torn last line, malformed lines
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 store=$OPS_DIR/tickets.tsv

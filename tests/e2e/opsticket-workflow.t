@@ -1,5 +1,6 @@
 #!/bin/sh
 # opsticket: the whole workflow, the event log, illegal moves, Japanese words
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 store=$OPS_DIR/tickets.tsv
@@ -92,6 +93,16 @@ OPS_LANG=ja opsticket list --status on-hold --no-header >got
 t_cmp "OPS_LANG=ja does the same" want got
 LC_ALL=ja_JP.UTF-8 OPS_LANG='' opsticket list --status on-hold --no-header >got 2>/dev/null
 t_cmp "a ja locale does the same, without the locale installed" want got
+printf '[core]\nlang = ja\n' >ja.conf
+OPS_CONF=ja.conf OPS_LANG='' opsticket list --status on-hold --no-header >got
+t_cmp "[core] lang = ja does the same" want got
+printf '[core]\n# comment\nlang = fr\n' >fr.conf
+OPS_CONF=fr.conf OPS_LANG='' opsticket list >/dev/null 2>err
+printf 'opsticket: fr.conf:3: lang is "fr": use ja or en\n' >want
+t_cmp "a bad [core] lang names file and line" want err
+printf '[ticket]\nresponse-targt = 1h\n' >typo.conf
+t_exit "a typo in the configuration is an error" 2 env OPS_CONF=typo.conf opsticket list
+t_grep "the typo is named with file and line" "typo.conf:2:" .err
 OPS_NOW=2026-11-25T09:00:00+09:00 t_ok "reopen path: back to work" opsticket set 2 status=in-progress
 
 # done -> in-progress reopens and clears the completion time.
@@ -115,13 +126,19 @@ t_grep "show --format text has the history" "bob note: rebooted httpd" got
 t_exit "unknown format" 2 opsticket list --format yaml
 
 # Stats: ticket 1 responded after 30 min, isolated after 2 h.
-opsticket stats >got
+t_exit "stats exits 0 when nothing is late" 0 opsticket stats
+cp .out got
 awk -F'\t' '$1=="kind" && $2=="incident" {print $3, $5, $6, $12, $13}' got >gotline
 printf '2 1 1800 1 7200\n' >want
 t_cmp "stats: incidents, response and isolation seconds" want gotline
 awk -F'\t' '$1=="all" {print $3, $4, $15, $16}' got >gotline
 printf '3 3 86400 43200\n' >want
 t_cmp "stats: totals and targets" want gotline
+
+OPS_NOW=2026-11-25T09:00:00+09:00 t_exit "stats exits 1 when a target is missed" 1 opsticket stats
+awk -F'\t' '$1=="all" {print $8, $14}' .out >gotline
+printf '1 1\n' >want
+t_cmp "stats: ticket 3 unanswered for two days is late twice over" want gotline
 
 # A pipeline that stops reading ends quietly.
 i=0

@@ -20,76 +20,76 @@ static const struct {
 	int64_t t;
 	int off;
 } good_cases[] = {
-	{"2026-11-23T09:05:00+09:00", T_2026, 32400},
-	{"2026-11-23T00:05:00Z", T_2026, 0},
-	{"2026-11-23T00:05:00z", T_2026, 0},
-	{"2026-11-23t00:05:00Z", T_2026, 0},
-	{"2026-11-23 00:05:00Z", T_2026, 0},
-	{"2026-11-23T00:05:00+00:00", T_2026, 0},
-	{"2026-11-23T00:05:00-00:00", T_2026, 0},
-	{"2026-11-23T09:05:00-05:30", 1795444500, -19800},
-	{"2026-11-24T00:04:00+23:59", T_2026, 86340},
-	{"2026-11-23T00:05:00.5Z", T_2026, 0},
-	{"2026-11-23T09:05:00.000+09:00", T_2026, 32400},
-	{"2026-11-23T00:05:00.999999999999999999999Z", T_2026, 0},
-	{"2026-11-23T00:05:30Z", 1795392330, 0},
-	{"1970-01-01T00:00:00Z", 0, 0},
-	{"1970-01-01T09:00:00+09:00", 0, 32400},
-	{"1970-01-01T00:00:00+09:00", -32400, 32400},
-	{"2000-02-29T00:00:00Z", 951782400, 0},
-	{"2024-02-29T12:00:00Z", 1709208000, 0},
-	{"2100-02-28T23:59:59Z", 4107542399, 0},
-	{"1999-12-31T23:59:59Z", 946684799, 0},
-	{"2016-12-31T23:59:60Z", 1483228800, 0},
-	{"2017-01-01T08:59:60+09:00", 1483228800, 32400},
-	{"9999-12-31T23:59:59Z", 253402300799, 0},
+    {"2026-11-23T09:05:00+09:00", T_2026, 32400},
+    {"2026-11-23T00:05:00Z", T_2026, 0},
+    {"2026-11-23T00:05:00z", T_2026, 0},
+    {"2026-11-23t00:05:00Z", T_2026, 0},
+    {"2026-11-23 00:05:00Z", T_2026, 0},
+    {"2026-11-23T00:05:00+00:00", T_2026, 0},
+    {"2026-11-23T00:05:00-00:00", T_2026, 0},
+    {"2026-11-23T09:05:00-05:30", 1795444500, -19800},
+    {"2026-11-24T00:04:00+23:59", T_2026, 86340},
+    {"2026-11-23T00:05:00.5Z", T_2026, 0},
+    {"2026-11-23T09:05:00.000+09:00", T_2026, 32400},
+    {"2026-11-23T00:05:00.999999999999999999999Z", T_2026, 0},
+    {"2026-11-23T00:05:30Z", 1795392330, 0},
+    {"1970-01-01T00:00:00Z", 0, 0},
+    {"1970-01-01T09:00:00+09:00", 0, 32400},
+    {"1970-01-01T00:00:00+09:00", -32400, 32400},
+    {"2000-02-29T00:00:00Z", 951782400, 0},
+    {"2024-02-29T12:00:00Z", 1709208000, 0},
+    {"2100-02-28T23:59:59Z", 4107542399, 0},
+    {"1999-12-31T23:59:59Z", 946684799, 0},
+    {"2016-12-31T23:59:60Z", 1483228800, 0},
+    {"2017-01-01T08:59:60+09:00", 1483228800, 32400},
+    {"9999-12-31T23:59:59Z", 253402300799, 0},
 };
 
 static const struct {
 	const char *in;
 	const char *why;
 } bad_cases[] = {
-	{"", "empty"},
-	{"2026-11-23", "date alone"},
-	{"2026-11-23T09:05:00", "no offset"},
-	{"2026-11-23T09:05Z", "no seconds"},
-	{"2026-11-23T09:05+09:00", "no seconds with offset"},
-	{"2023-02-29T00:00:00Z", "Feb 29 in a common year"},
-	{"2100-02-29T00:00:00Z", "Feb 29 in 2100"},
-	{"1900-02-29T00:00:00Z", "Feb 29 in 1900 (and before 1970)"},
-	{"2026-02-30T00:00:00Z", "Feb 30"},
-	{"2026-04-31T00:00:00Z", "April 31"},
-	{"2026-01-32T00:00:00Z", "January 32"},
-	{"2026-01-00T00:00:00Z", "day 0"},
-	{"2026-00-10T00:00:00Z", "month 0"},
-	{"2026-13-10T00:00:00Z", "month 13"},
-	{"2026-11-23T24:00:00Z", "hour 24"},
-	{"2026-11-23T23:60:00Z", "minute 60"},
-	{"2026-11-23T23:59:61Z", "second 61"},
-	{"2026-11-23T09:05:00+24:00", "offset hour 24"},
-	{"2026-11-23T09:05:00+09:60", "offset minute 60"},
-	{"2026-11-23T09:05:00+0900", "offset without colon"},
-	{"2026-11-23T09:05:00+09", "offset without minutes"},
-	{"2026-11-23T09:05:00+09:00:00", "offset with seconds"},
-	{"2026-11-23T09:05:00 +09:00", "blank before offset"},
-	{"2026-11-23T09:05:00+09:00 ", "trailing blank"},
-	{" 2026-11-23T09:05:00+09:00", "leading blank"},
-	{"2026-11-23T09:05:00ZZ", "two Zs"},
-	{"2026-11-23T09:05:00.Z", "dot without digits"},
-	{"2026-11-23T09:05:00.", "dot at the end"},
-	{"2026-11-23T09:05:00.5", "fraction without offset"},
-	{"2026-11-23T09:05:00,5Z", "comma fraction"},
-	{"2026-11-23x09:05:00Z", "bad separator"},
-	{"2026-11-23T09:05:00UTC", "zone name"},
-	{"2026-11-23T9:05:00Z", "one-digit hour"},
-	{"2026-1-23T09:05:00Z", "one-digit month"},
-	{"2026/11/23T09:05:00Z", "slashes"},
-	{"1969-12-31T23:59:59Z", "year 1969"},
-	{"0000-01-01T00:00:00Z", "year 0"},
-	{"+2026-11-23T09:05:00Z", "signed year"},
-	{"20261-11-23T09:05:00Z", "five-digit year"},
-	{"2026-11-23T09:05:0aZ", "letter in seconds"},
-	{"2026-11-23T09:05:00\xef\xbc\xba", "fullwidth Z"},
+    {"", "empty"},
+    {"2026-11-23", "date alone"},
+    {"2026-11-23T09:05:00", "no offset"},
+    {"2026-11-23T09:05Z", "no seconds"},
+    {"2026-11-23T09:05+09:00", "no seconds with offset"},
+    {"2023-02-29T00:00:00Z", "Feb 29 in a common year"},
+    {"2100-02-29T00:00:00Z", "Feb 29 in 2100"},
+    {"1900-02-29T00:00:00Z", "Feb 29 in 1900 (and before 1970)"},
+    {"2026-02-30T00:00:00Z", "Feb 30"},
+    {"2026-04-31T00:00:00Z", "April 31"},
+    {"2026-01-32T00:00:00Z", "January 32"},
+    {"2026-01-00T00:00:00Z", "day 0"},
+    {"2026-00-10T00:00:00Z", "month 0"},
+    {"2026-13-10T00:00:00Z", "month 13"},
+    {"2026-11-23T24:00:00Z", "hour 24"},
+    {"2026-11-23T23:60:00Z", "minute 60"},
+    {"2026-11-23T23:59:61Z", "second 61"},
+    {"2026-11-23T09:05:00+24:00", "offset hour 24"},
+    {"2026-11-23T09:05:00+09:60", "offset minute 60"},
+    {"2026-11-23T09:05:00+0900", "offset without colon"},
+    {"2026-11-23T09:05:00+09", "offset without minutes"},
+    {"2026-11-23T09:05:00+09:00:00", "offset with seconds"},
+    {"2026-11-23T09:05:00 +09:00", "blank before offset"},
+    {"2026-11-23T09:05:00+09:00 ", "trailing blank"},
+    {" 2026-11-23T09:05:00+09:00", "leading blank"},
+    {"2026-11-23T09:05:00ZZ", "two Zs"},
+    {"2026-11-23T09:05:00.Z", "dot without digits"},
+    {"2026-11-23T09:05:00.", "dot at the end"},
+    {"2026-11-23T09:05:00.5", "fraction without offset"},
+    {"2026-11-23T09:05:00,5Z", "comma fraction"},
+    {"2026-11-23x09:05:00Z", "bad separator"},
+    {"2026-11-23T09:05:00UTC", "zone name"},
+    {"2026-11-23T9:05:00Z", "one-digit hour"},
+    {"2026-1-23T09:05:00Z", "one-digit month"},
+    {"2026/11/23T09:05:00Z", "slashes"},
+    {"1969-12-31T23:59:59Z", "year 1969"},
+    {"0000-01-01T00:00:00Z", "year 0"},
+    {"+2026-11-23T09:05:00Z", "signed year"},
+    {"20261-11-23T09:05:00Z", "five-digit year"},
+    {"2026-11-23T09:05:0aZ", "letter in seconds"},
+    {"2026-11-23T09:05:00\xef\xbc\xba", "fullwidth Z"},
 };
 
 static void
@@ -103,7 +103,7 @@ test_parse(void)
 		t = -1;
 		off = -1;
 		if (ops_rfc3339_parse(good_cases[i].in,
-			strlen(good_cases[i].in), &t, &off) != 0) {
+		        strlen(good_cases[i].in), &t, &off) != 0) {
 			ok(0, "parse %s", good_cases[i].in);
 			continue;
 		}
@@ -117,7 +117,8 @@ test_parse(void)
 		t = 77;
 		off = 77;
 		ok(ops_rfc3339_parse(bad_cases[i].in, strlen(bad_cases[i].in),
-		       &t, &off) == -1 && t == 77 && off == 77,
+		       &t, &off) == -1 &&
+		        t == 77 && off == 77,
 		    "parse rejects \"%s\" (%s)", bad_cases[i].in,
 		    bad_cases[i].why);
 	}
@@ -138,7 +139,8 @@ test_parse_len(void)
 	    "parse rejects bytes after the offset within len");
 	memcpy(exact, "2026-11-23T00:05:00Z", 20); /* no NUL */
 	ok(ops_rfc3339_parse(exact, sizeof(exact), &t, NULL) == 0 &&
-	    t == T_2026, "parse reads a buffer without NUL");
+	        t == T_2026,
+	    "parse reads a buffer without NUL");
 	ok(ops_rfc3339_parse(exact, 19, &t, NULL) == -1,
 	    "parse rejects 19 bytes");
 	ok(ops_rfc3339_parse(NULL, 0, &t, NULL) == -1, "parse rejects NULL");
@@ -156,8 +158,16 @@ static void
 test_format(void)
 {
 	static const int64_t ts[] = {
-		0, 1, 86399, 951782400, 1483228799, 1483228800, T_2026,
-		1709208000, 4107542399, 253402300799 - 86400,
+	    0,
+	    1,
+	    86399,
+	    951782400,
+	    1483228799,
+	    1483228800,
+	    T_2026,
+	    1709208000,
+	    4107542399,
+	    253402300799 - 86400,
 	};
 	static const char *const zones[] = {"Asia/Tokyo", "UTC"};
 	char buf[OPS_RFC3339_SIZE], again[OPS_RFC3339_SIZE];
@@ -176,8 +186,8 @@ test_format(void)
 	is_str(ops_rfc3339_format_utc(T_2026, buf), "2026-11-23T00:05:00Z",
 	    "format_utc in UTC has Z");
 	set_tz("America/New_York");
-	is_str(ops_rfc3339_format(1782921600, buf),
-	    "2026-07-01T12:00:00-04:00", "format in New York summer -04:00");
+	is_str(ops_rfc3339_format(1782921600, buf), "2026-07-01T12:00:00-04:00",
+	    "format in New York summer -04:00");
 	set_tz("<+0530>-5:30");
 	is_str(ops_rfc3339_format(T_2026, buf), "2026-11-23T05:35:00+05:30",
 	    "format in a +05:30 zone");
@@ -204,8 +214,7 @@ test_format(void)
 			ops_rfc3339_format(ts[i], buf);
 			ops_rfc3339_format_utc(ts[i], again);
 			if (ops_rfc3339_parse(buf, strlen(buf), &t, &off) ||
-			    t != ts[i] ||
-			    off != (z == 0 ? 32400 : 0) ||
+			    t != ts[i] || off != (z == 0 ? 32400 : 0) ||
 			    ops_rfc3339_parse(again, strlen(again), &t, &off) ||
 			    t != ts[i] || off != 0) {
 				diag("%lld: %s %s", (long long)ts[i], buf,
@@ -238,12 +247,12 @@ test_civil(void)
 		int y, m, d;
 		int64_t days;
 	} known[] = {
-		{1970, 1, 1, 0},
-		{1969, 12, 31, -1},
-		{2000, 3, 1, 11017},
-		{2026, 11, 23, 20780},
-		{1, 1, 1, -719162},
-		{0, 3, 1, -719468},
+	    {1970, 1, 1, 0},
+	    {1969, 12, 31, -1},
+	    {2000, 3, 1, 11017},
+	    {2026, 11, 23, 20780},
+	    {1, 1, 1, -719162},
+	    {0, 3, 1, -719468},
 	};
 	struct tm tm;
 	time_t tt;
@@ -254,8 +263,8 @@ test_civil(void)
 	for (i = 0; i < OPS_ARRAY_SIZE(known); i++) {
 		ops_civil_from_days(known[i].days, &y, &m, &d);
 		ok(ops_days_from_civil(known[i].y, known[i].m, known[i].d) ==
-			known[i].days &&
-		    y == known[i].y && m == known[i].m && d == known[i].d,
+		            known[i].days &&
+		        y == known[i].y && m == known[i].m && d == known[i].d,
 		    "civil %04d-%02d-%02d is day %lld", known[i].y, known[i].m,
 		    known[i].d, (long long)known[i].days);
 	}
@@ -290,22 +299,30 @@ test_user(void)
 		const char *in;
 		int64_t t;
 	} good[] = {
-		{"2026-11-23", 1795359600},
-		{"2026-11-23T09:05", T_2026},
-		{"2026-11-23t09:05", T_2026},
-		{"2026-11-23 09:05", T_2026},
-		{"2026-11-23 09:05:30", 1795392330},
-		{"2026-11-23T09:05:30", 1795392330},
-		{"2026-11-23T00:05:00Z", T_2026},
-		{"2026-11-23T04:05:00+04:00", T_2026},
-		{"2024-02-29", 1709132400},
-		{"now", 1700000000},
+	    {"2026-11-23", 1795359600},
+	    {"2026-11-23T09:05", T_2026},
+	    {"2026-11-23t09:05", T_2026},
+	    {"2026-11-23 09:05", T_2026},
+	    {"2026-11-23 09:05:30", 1795392330},
+	    {"2026-11-23T09:05:30", 1795392330},
+	    {"2026-11-23T00:05:00Z", T_2026},
+	    {"2026-11-23T04:05:00+04:00", T_2026},
+	    {"2024-02-29", 1709132400},
+	    {"now", 1700000000},
 	};
 	static const char *const bad[] = {
-		"", "yesterday", "2026-11-23T09", "2026-11-23 9:05",
-		"2026-02-29", "2026-11-23T24:00", "2026-11-23 09:05:00.5",
-		" 2026-11-23", "2026-11-23 ", "2026-11-23T09:05+09:00",
-		"NOW", "2026-11-23T09:05:00.5",
+	    "",
+	    "yesterday",
+	    "2026-11-23T09",
+	    "2026-11-23 9:05",
+	    "2026-02-29",
+	    "2026-11-23T24:00",
+	    "2026-11-23 09:05:00.5",
+	    " 2026-11-23",
+	    "2026-11-23 ",
+	    "2026-11-23T09:05+09:00",
+	    "NOW",
+	    "2026-11-23T09:05:00.5",
 	};
 	struct ops_err err;
 	int64_t t;
@@ -321,26 +338,28 @@ test_user(void)
 		ops_err_clear(&err);
 		if (ops_time_parse_user(good[i].in, &t, &err) != 0)
 			diag("error: %s", err.msg);
-		is_int(t, good[i].t, "user time \"%s\" in Asia/Tokyo",
-		    good[i].in);
+		is_int(
+		    t, good[i].t, "user time \"%s\" in Asia/Tokyo", good[i].in);
 	}
 	for (i = 0; i < OPS_ARRAY_SIZE(bad); i++) {
 		t = 77;
 		ops_err_clear(&err);
 		ok(ops_time_parse_user(bad[i], &t, &err) == -1 && t == 77 &&
-		    err.code == 2 && strstr(err.msg, "is not a time") &&
-		    strstr(err.msg, "2026-11-23T09:05:00+09:00"),
+		        err.code == 2 && strstr(err.msg, "is not a time") &&
+		        strstr(err.msg, "2026-11-23T09:05:00+09:00"),
 		    "user time rejects \"%s\" naming the forms", bad[i]);
 	}
 	set_tz("America/New_York");
 	ok(ops_time_parse_user("2026-07-01 12:00", &t, &err) == 0 &&
-	    t == 1782921600, "user time in New York summer is -04:00");
+	        t == 1782921600,
+	    "user time in New York summer is -04:00");
 	ok(ops_time_parse_user("2026-03-08 02:30", &t, &err) == 0 &&
-	    t >= 1772951400 && t <= 1772955000,
+	        t >= 1772951400 && t <= 1772955000,
 	    "user time in a DST gap gives a time near the gap");
 	set_tz("UTC");
 	ok(ops_time_parse_user("2026-11-23 00:05", &t, &err) == 0 &&
-	    t == T_2026, "user time in UTC");
+	        t == T_2026,
+	    "user time in UTC");
 	unsetenv("OPS_NOW");
 }
 
@@ -351,15 +370,21 @@ test_now(void)
 		const char *env;
 		int64_t want; /* -1: real time */
 	} good[] = {
-		{"@1700000000", 1700000000},
-		{"@0", 0},
-		{"2026-11-23T09:05:00+09:00", T_2026},
-		{"2026-11-23T00:05:00Z", T_2026},
-		{"", -1},
+	    {"@1700000000", 1700000000},
+	    {"@0", 0},
+	    {"2026-11-23T09:05:00+09:00", T_2026},
+	    {"2026-11-23T00:05:00Z", T_2026},
+	    {"", -1},
 	};
 	static const char *const bad[] = {
-		"@", "@-5", "@12x", "@ 12", "1700000000", "2026-11-23",
-		"tomorrow", "@253402300800",
+	    "@",
+	    "@-5",
+	    "@12x",
+	    "@ 12",
+	    "1700000000",
+	    "2026-11-23",
+	    "tomorrow",
+	    "@253402300800",
 	};
 	struct ops_err err;
 	int64_t now, real;
@@ -388,13 +413,13 @@ test_now(void)
 			bail_out("setenv OPS_NOW");
 		ops_err_clear(&err);
 		ok(ops_clock_init(&err) == -1 && err.code == 2 &&
-		    strstr(err.msg, "OPS_NOW") != NULL &&
-		    ops_clock_now() >= (int64_t)time(NULL) - 5,
+		        strstr(err.msg, "OPS_NOW") != NULL &&
+		        ops_clock_now() >= (int64_t)time(NULL) - 5,
 		    "OPS_NOW=\"%s\" is refused, now is real", bad[i]);
 	}
 	unsetenv("OPS_NOW");
 	ok(ops_clock_init(&err) == 0 &&
-	    ops_clock_now() >= (int64_t)time(NULL) - 5,
+	        ops_clock_now() >= (int64_t)time(NULL) - 5,
 	    "no OPS_NOW means the real time");
 }
 

@@ -62,14 +62,14 @@ scratch_remove(void)
 	nftw(scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* scratch/name in a rotating static buffer */
+/* scratch/name in one of 16 rotating static buffers */
 static const char *
 spath(const char *name)
 {
-	static char bufs[4][PATH_MAX];
+	static char bufs[16][PATH_MAX];
 	static int k;
 
-	k = (k + 1) % 4;
+	k = (k + 1) % 16;
 	if (snprintf(bufs[k], sizeof(bufs[k]), "%s/%s", scratch, name) >=
 	    (int)sizeof(bufs[k]))
 		bail_out("path too long");
