@@ -552,6 +552,8 @@ load_all(struct opts *o, struct tk_table *tab, unsigned flags, long only,
 	tk_table_init(tab);
 	rc = tk_load(tab, path, &lo, err);
 	free(path);
+	if (rc < 0)
+		tk_table_release(tab);
 	return rc;
 }
 
@@ -958,11 +960,12 @@ main(int argc, char **argv)
 	argc -= i;
 	argv += i;
 	i = parse(&o, argc, argv, cmd->longs, false);
-	if (ops_cli_setup(&o.cli, OPS_CLI_NEED_DIR, &err) < 0)
+	if (ops_cli_setup(&o.cli, OPS_CLI_NEED_DIR, &err) < 0 ||
+	    ops_conf_get_duration_ms(&o.cli.conf, "ticket", NULL,
+		"lock-timeout", &o.lock_ms, &err) < 0) {
+		ops_cli_release(&o.cli);
 		return fail(&err);
-	if (ops_conf_get_duration_ms(&o.cli.conf, "ticket", NULL,
-		"lock-timeout", &o.lock_ms, &err) < 0)
-		return fail(&err);
+	}
 	if (o.lock_ms > INT_MAX)
 		o.lock_ms = INT_MAX;
 	rc = cmd->run(&o, argc - i, argv + i);
