@@ -92,7 +92,13 @@ PROVE_JOBS ?= 2
 check: deps
 	@$(MAKE) --no-print-directory all tests
 	@$(MAKE) --no-print-directory manlint
-	VALGRIND=$(VALGRIND) OPS_SANITIZE=$(SANITIZE) prove --exec '' -j$(PROVE_JOBS) $(UNIT_T) $(REPLAY_T) $(E2E_T)
+	@$(MAKE) --no-print-directory clang-syntax
+	VALGRIND=$(VALGRIND) prove --exec tests/run-test -j$(PROVE_JOBS) $(UNIT_T) $(REPLAY_T) $(E2E_T)
+
+# Every C file must also compile without a warning under clang.
+clang-syntax:
+	@for f in $(LIB_SRC) $(wildcard cmd/*/*.c tests/*.c tests/unit/*.c tests/fuzz/*.c tests/helper/*.c); do \
+		clang $(WARN) -O2 -D_FORTIFY_SOURCE=3 -iquote lib -iquote tests $(PKG_CFLAGS) -fsyntax-only $$f || exit 1; done
 
 manlint:
 	@out=$$(mandoc -Tlint -Wwarning $(MAN) 2>&1); \
@@ -121,7 +127,7 @@ clean:
 	rm -rf build bin
 
 FORCE:
-.PHONY: all tests deps check manlint fuzz bench demo install clean FORCE
+.PHONY: all tests deps check clang-syntax manlint fuzz bench demo install clean FORCE
 
 -include $(wildcard build/*/*.d build/*/*/*.d build/*/*/*/*.d)
 .SECONDARY:

@@ -179,9 +179,11 @@ random_suffix(char *s)
 	unsigned long x;
 	size_t i;
 
-	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd)) {
+	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(rnd)) {
 		clock_gettime(CLOCK_REALTIME, &ts);
-		x = (unsigned long)ts.tv_nsec ^ ((unsigned long)getpid() << 16) ^
+		x = (unsigned long)ts.tv_nsec ^
+		    ((unsigned long)getpid() << 16) ^
 		    (++counter * 2654435761UL);
 		for (i = 0; i < sizeof(rnd); i++) {
 			rnd[i] = (unsigned char)x;
@@ -194,8 +196,8 @@ random_suffix(char *s)
 }
 
 int
-ops_atomic_begin(struct ops_atomic *a, const char *path, mode_t mode,
-    struct ops_err *err)
+ops_atomic_begin(
+    struct ops_atomic *a, const char *path, mode_t mode, struct ops_err *err)
 {
 	const char *base;
 	size_t dlen, blen;
@@ -213,8 +215,8 @@ ops_atomic_begin(struct ops_atomic *a, const char *path, mode_t mode,
 	blen = strlen(base);
 	if (blen == 0 || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
 		errno = EISDIR;
-		return ops_err_at(err, OPS_EXIT_FAIL, path, 0,
-		    "cannot replace:");
+		return ops_err_at(
+		    err, OPS_EXIT_FAIL, path, 0, "cannot replace:");
 	}
 	/* DIR/.NAME.XXXXXX */
 	if (dlen + blen + 9 > PATH_MAX) {
@@ -222,7 +224,8 @@ ops_atomic_begin(struct ops_atomic *a, const char *path, mode_t mode,
 		return ops_err_at(err, OPS_EXIT_FAIL, path, 0,
 		    "cannot create a temporary file beside it:");
 	}
-	tmp = ops_xmalloc(dlen + blen + 9);
+	/* kept in a at once, so it is never an unreachable block */
+	tmp = a->tmp = ops_xmalloc(dlen + blen + 9);
 	memcpy(tmp, path, dlen);
 	tmp[dlen] = '.';
 	memcpy(tmp + dlen + 1, base, blen);
@@ -246,10 +249,11 @@ ops_atomic_begin(struct ops_atomic *a, const char *path, mode_t mode,
 			ops_err_at(err, OPS_EXIT_FAIL, path, 0,
 			    "cannot register a temporary file:");
 			free(tmp);
+			a->tmp = NULL;
 			return -1;
 		}
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, mode);
+		fd = open(tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 		if (fd < 0) {
 			saved = errno;
 			ops_temp_unregister(tmp);
@@ -262,21 +266,21 @@ ops_atomic_begin(struct ops_atomic *a, const char *path, mode_t mode,
 		errno = saved;
 		ops_err_at(err, OPS_EXIT_FAIL, tmp, 0, "cannot create:");
 		free(tmp);
+		a->tmp = NULL;
 		return -1;
 	}
 	a->path = ops_xstrdup(path);
-	a->tmp = tmp;
 	a->fd = fd;
 	return 0;
 }
 
 int
-ops_atomic_write(struct ops_atomic *a, const void *p, size_t n,
-    struct ops_err *err)
+ops_atomic_write(
+    struct ops_atomic *a, const void *p, size_t n, struct ops_err *err)
 {
 	if (a->tmp == NULL || a->fd < 0)
-		return ops_err_set(err, OPS_EXIT_FAIL, "%s: no temporary file "
-		    "open (after a failed write or a commit?)",
+		return ops_err_set(err, OPS_EXIT_FAIL,
+		    "%s: no temporary file open (failed write or commit?)",
 		    a->path ? a->path : "atomic write");
 	if (ops_write_all(a->fd, p, n) < 0) {
 		ops_err_at(err, OPS_EXIT_FAIL, a->tmp, 0, "cannot write:");
@@ -294,8 +298,9 @@ ops_atomic_commit(struct ops_atomic *a, struct ops_err *err)
 	int fd = a->fd;
 
 	if (a->tmp == NULL || fd < 0) {
-		ops_err_set(err, OPS_EXIT_FAIL, "%s: no temporary file open "
-		    "(after a failed write?)", a->path ? a->path : "commit");
+		ops_err_set(err, OPS_EXIT_FAIL,
+		    "%s: no temporary file open (after a failed write?)",
+		    a->path ? a->path : "commit");
 		ops_atomic_abort(a);
 		return -1;
 	}

@@ -39,14 +39,19 @@ struct ops_atomic {
 int ops_atomic_begin(struct ops_atomic *a, const char *path, mode_t mode,
     struct ops_err *err) OPS_WUR;
 
-/* Write all of p[0..n) (retrying EINTR and short writes).  -1 with err. */
+/*
+ * Write all of p[0..n) (retrying EINTR and short writes).  -1 with err; the
+ * temporary is then closed, so a later commit fails (call abort).
+ */
 int ops_atomic_write(struct ops_atomic *a, const void *p, size_t n,
     struct ops_err *err) OPS_WUR;
 
 /*
  * fsync and close the temporary, rename it over path, fsync the directory,
  * unregister it.  On failure the temporary is removed, path is untouched,
- * and -1 is returned with err (code 3).  Either way a is released.
+ * and -1 is returned with err (code 3); except when only the final fsync
+ * of the directory fails: path then already holds the new content.  Either
+ * way a is released.
  */
 int ops_atomic_commit(struct ops_atomic *a, struct ops_err *err) OPS_WUR;
 
@@ -56,7 +61,12 @@ void ops_atomic_abort(struct ops_atomic *a);
 /*
  * The registry, for other temporaries (archives under a temporary name...).
  * Register before creating the file; unregister after renaming it.  At most
- * OPS_TEMP_MAX at once; ops_temp_register() returns -1 when full.
+ * OPS_TEMP_MAX at once; ops_temp_register() returns -1 when full.  Call
+ * from one thread.  The signal handlers are installed at the first
+ * registration, only for signals whose disposition is still the default (an
+ * ignored SIGHUP stays ignored); a command with its own handler for one of
+ * them calls ops_temp_cleanup() there.  A forked child never removes its
+ * parent's temporaries.
  */
 #define OPS_TEMP_MAX 64
 int ops_temp_register(const char *path) OPS_WUR;

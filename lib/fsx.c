@@ -68,8 +68,8 @@ ops_read_all(int fd, void *p, size_t n)
 }
 
 int
-ops_read_file(const char *path, size_t limit, struct ops_buf *out,
-    struct ops_err *err)
+ops_read_file(
+    const char *path, size_t limit, struct ops_buf *out, struct ops_err *err)
 {
 	char chunk[16384];
 	size_t old = out->len, total = 0;
@@ -96,8 +96,8 @@ ops_read_file(const char *path, size_t limit, struct ops_buf *out,
 		}
 		total += (size_t)n;
 		if (ops_buf_add(out, chunk, (size_t)n) < 0) {
-			ops_err_at(err, OPS_EXIT_USAGE, path, 0,
-			    "file is too large");
+			ops_err_at(
+			    err, OPS_EXIT_USAGE, path, 0, "file is too large");
 			goto fail;
 		}
 	}
@@ -143,13 +143,13 @@ ops_mkdir_p(const char *path, mode_t mode, struct ops_err *err)
 
 	if (len == 0) {
 		errno = ENOENT;
-		return ops_err_set(err, OPS_EXIT_FAIL,
-		    "cannot create directory \"\":");
+		return ops_err_set(
+		    err, OPS_EXIT_FAIL, "cannot create directory \"\":");
 	}
 	if (len >= sizeof(tmp)) {
 		errno = ENAMETOOLONG;
-		return ops_err_at(err, OPS_EXIT_FAIL, path, 0,
-		    "cannot create directory:");
+		return ops_err_at(
+		    err, OPS_EXIT_FAIL, path, 0, "cannot create directory:");
 	}
 	if (is_dir(path) == 0)
 		return 0;
@@ -159,8 +159,8 @@ ops_mkdir_p(const char *path, mode_t mode, struct ops_err *err)
 		if (i < len && (tmp[i] != '/' || tmp[i - 1] == '/'))
 			continue;
 		tmp[i] = '\0';
-		if (mkdir(tmp, mode) < 0 && (errno != EEXIST ||
-		    is_dir(tmp) < 0)) {
+		if (mkdir(tmp, mode) < 0 &&
+		    (errno != EEXIST || is_dir(tmp) < 0)) {
 			ops_err_at(err, OPS_EXIT_FAIL, tmp, 0,
 			    "cannot create directory:");
 			return -1;
@@ -178,12 +178,12 @@ ops_fsync_dir(const char *dir, struct ops_err *err)
 
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return ops_err_at(err, OPS_EXIT_FAIL, dir, 0,
-		    "cannot open directory:");
-	/* Some file systems cannot fsync a directory (EINVAL): nothing to do. */
+		return ops_err_at(
+		    err, OPS_EXIT_FAIL, dir, 0, "cannot open directory:");
+	/* Some file systems cannot fsync a directory (EINVAL): that is fine. */
 	if (fsync(fd) < 0 && errno != EINVAL) {
-		ops_err_at(err, OPS_EXIT_FAIL, dir, 0,
-		    "cannot fsync directory:");
+		ops_err_at(
+		    err, OPS_EXIT_FAIL, dir, 0, "cannot fsync directory:");
 		close(fd);
 		return -1;
 	}
@@ -208,8 +208,8 @@ ops_fsync_parent(const char *path, struct ops_err *err)
 		return ops_fsync_dir(".", err);
 	if (len >= sizeof(dir)) {
 		errno = ENAMETOOLONG;
-		return ops_err_at(err, OPS_EXIT_FAIL, path, 0,
-		    "cannot fsync directory:");
+		return ops_err_at(
+		    err, OPS_EXIT_FAIL, path, 0, "cannot fsync directory:");
 	}
 	memcpy(dir, path, len);
 	dir[len] = '\0';
@@ -252,8 +252,8 @@ env(const char *name, bool absolute)
 }
 
 int
-ops_datadir_resolve(const char *opt, bool create, char **out,
-    struct ops_err *err)
+ops_datadir_resolve(
+    const char *opt, bool create, char **out, struct ops_err *err)
 {
 	const char *v;
 	char *path, *tmp;
@@ -275,8 +275,7 @@ ops_datadir_resolve(const char *opt, bool create, char **out,
 		free(tmp);
 	} else {
 		return ops_err_set(err, OPS_EXIT_USAGE,
-		    "HOME is not set: name the data directory with -d DIR "
-		    "or OPS_DIR");
+		    "HOME is not set: give the data directory (-d or OPS_DIR)");
 	}
 	if (create && ops_mkdir_p(path, 0750, err) < 0) {
 		free(path);
@@ -300,8 +299,8 @@ must_exist(const char *path, struct ops_err *err)
 	if (errno == ENOENT || errno == ENOTDIR)
 		return ops_err_at(err, OPS_EXIT_USAGE, path, 0,
 		    "cannot open configuration file:");
-	return ops_err_at(err, OPS_EXIT_FAIL, path, 0,
-	    "cannot open configuration file:");
+	return ops_err_at(
+	    err, OPS_EXIT_FAIL, path, 0, "cannot open configuration file:");
 }
 
 int

@@ -30,7 +30,8 @@ ssize_t ops_read_all(int fd, void *p, size_t n) OPS_WUR;
 
 /*
  * Read the whole file into out (appended), refusing files over limit bytes.
- * -1 with err: code 3 for open/read errors, code 2 when too large.
+ * -1 with err: code 3 for open/read errors, code 2 when too large; out is
+ * then as it was.
  */
 int ops_read_file(const char *path, size_t limit, struct ops_buf *out,
     struct ops_err *err) OPS_WUR;
@@ -47,16 +48,19 @@ char *ops_path_join(const char *dir, const char *name);
 
 /*
  * The data directory (see above); opt is the -d argument or NULL.  With
- * create, the directory is made (0750) when missing.  *out is malloc'd.
- * -1 with err (code 3) when it cannot be made, code 2 when no HOME is set.
+ * create, the directory is made (0750) when missing.  *out is malloc'd, and
+ * set only on success.  An empty variable counts as unset; a relative
+ * XDG_STATE_HOME is ignored (XDG spec).  -1 with err (code 3) when it cannot
+ * be made, code 2 when no HOME is set (or -d is empty).
  */
 int ops_datadir_resolve(const char *opt, bool create, char **out,
     struct ops_err *err) OPS_WUR;
 
 /*
  * The configuration file (see above); opt is the -c argument or NULL.  *out
- * is the malloc'd path, or NULL when the default file does not exist.  -1
- * with err (code 2) when a named file (-c or OPS_CONF) is missing.
+ * is the malloc'd path, or NULL when the default file does not exist (or
+ * there is no default: no HOME).  -1 with err (code 2) when a named file
+ * (-c or OPS_CONF) is missing; *out is then untouched.
  */
 int ops_confpath_resolve(const char *opt, char **out, struct ops_err *err)
     OPS_WUR;

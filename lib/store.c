@@ -105,8 +105,8 @@ ops_store_open(struct ops_store *st, const char *dir, const char *name,
 	}
 	if (ops_buf_addc(&hdr, '\n') < 0) {
 		ops_buf_release(&hdr);
-		return ops_err_set(err, OPS_EXIT_FAIL,
-		    "store %s: header too long", name);
+		return ops_err_set(
+		    err, OPS_EXIT_FAIL, "store %s: header too long", name);
 	}
 	if (ops_mkdir_p(dir, 0750, err) < 0) {
 		ops_buf_release(&hdr);
@@ -115,8 +115,9 @@ ops_store_open(struct ops_store *st, const char *dir, const char *name,
 	st->header = ops_buf_detach(&hdr, NULL);
 	st->path = ops_path_join(dir, name);
 	/* O_NONBLOCK: a FIFO planted at the path must not block the open. */
-	fd = open(st->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC |
-	    O_NOFOLLOW | O_NONBLOCK, mode);
+	fd = open(st->path,
+	    O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+	    mode);
 	if (fd < 0) {
 		ops_err_at(err, OPS_EXIT_FAIL, st->path, 0, "cannot open:");
 		goto fail;
@@ -126,8 +127,8 @@ ops_store_open(struct ops_store *st, const char *dir, const char *name,
 		goto fail;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		ops_err_at(err, OPS_EXIT_FAIL, st->path, 0,
-		    "not a regular file");
+		ops_err_at(
+		    err, OPS_EXIT_FAIL, st->path, 0, "not a regular file");
 		goto fail;
 	}
 	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
@@ -170,8 +171,8 @@ take_lock(struct ops_store *st, int timeout_ms, struct ops_err *err)
 		if (errno == EINTR)
 			continue;
 		if (errno != EWOULDBLOCK)
-			return ops_err_at(err, OPS_EXIT_FAIL, st->path, 0,
-			    "cannot lock:");
+			return ops_err_at(
+			    err, OPS_EXIT_FAIL, st->path, 0, "cannot lock:");
 		if (timeout_ms == 0)
 			break;
 		left = NAP_MS;
@@ -186,8 +187,8 @@ take_lock(struct ops_store *st, int timeout_ms, struct ops_err *err)
 		nap.tv_nsec = (long)left * 1000000;
 		nanosleep(&nap, NULL); /* woken early: just try again */
 	}
-	return ops_err_set(err, OPS_EXIT_FAIL, "%s is locked by another run",
-	    st->path);
+	return ops_err_set(
+	    err, OPS_EXIT_FAIL, "%s is locked by another run", st->path);
 }
 
 /* pread all of p[0..n) from off; bytes read (fewer at end of file) or -1. */
@@ -222,27 +223,26 @@ check_header(struct ops_store *st, struct ops_err *err)
 	int same;
 
 	if (fstat(st->fd, &sb) < 0)
-		return ops_err_at(err, OPS_EXIT_FAIL, st->path, 0,
-		    "cannot stat:");
+		return ops_err_at(
+		    err, OPS_EXIT_FAIL, st->path, 0, "cannot stat:");
 	if (sb.st_size == 0) {
 		do
 			n = write(st->fd, st->header, hlen);
 		while (n < 0 && errno == EINTR);
 		if (n < 0)
-			return ops_err_at(err, OPS_EXIT_FAIL, st->path, 0,
-			    "cannot write:");
+			return ops_err_at(
+			    err, OPS_EXIT_FAIL, st->path, 0, "cannot write:");
 		if ((size_t)n != hlen) {
 			if (ftruncate(st->fd, 0) < 0)
 				return ops_err_at(err, OPS_EXIT_FAIL, st->path,
-				    0, "short write of the header, and "
-				    "cannot truncate:");
+				    0, "short header write; cannot truncate:");
 			return ops_err_at(err, OPS_EXIT_FAIL, st->path, 0,
 			    "short write of the header (%zd of %zu bytes)", n,
 			    hlen);
 		}
 		if (fsync(st->fd) < 0)
-			return ops_err_at(err, OPS_EXIT_FAIL, st->path, 0,
-			    "cannot fsync:");
+			return ops_err_at(
+			    err, OPS_EXIT_FAIL, st->path, 0, "cannot fsync:");
 		return 0;
 	}
 	got = ops_xmalloc(hlen);
@@ -250,14 +250,14 @@ check_header(struct ops_store *st, struct ops_err *err)
 	same = n == (ssize_t)hlen && memcmp(got, st->header, hlen) == 0;
 	free(got);
 	if (n < 0)
-		return ops_err_at(err, OPS_EXIT_FAIL, st->path, 0,
-		    "cannot read:");
+		return ops_err_at(
+		    err, OPS_EXIT_FAIL, st->path, 0, "cannot read:");
 	if (same)
 		return 0;
 	n = pread_all(st->fd, have, sizeof(have), 0);
 	if (n < 0)
-		return ops_err_at(err, OPS_EXIT_FAIL, st->path, 0,
-		    "cannot read:");
+		return ops_err_at(
+		    err, OPS_EXIT_FAIL, st->path, 0, "cannot read:");
 	cut = (size_t)n;
 	got = memchr(have, '\n', cut);
 	if (got != NULL)
@@ -284,8 +284,8 @@ ops_store_lock(struct ops_store *st, int timeout_ms, struct ops_err *err)
 }
 
 int
-ops_store_append(struct ops_store *st, const char *data, size_t len,
-    struct ops_err *err)
+ops_store_append(
+    struct ops_store *st, const char *data, size_t len, struct ops_err *err)
 {
 	const char *p = data;
 	char last, *joined = NULL;
@@ -303,15 +303,15 @@ ops_store_append(struct ops_store *st, const char *data, size_t len,
 		return ops_err_at(err, OPS_EXIT_FAIL, st->path, 0,
 		    "batch to append does not end in a newline");
 	if (fstat(st->fd, &sb) < 0)
-		return ops_err_at(err, OPS_EXIT_FAIL, st->path, 0,
-		    "cannot stat:");
+		return ops_err_at(
+		    err, OPS_EXIT_FAIL, st->path, 0, "cannot stat:");
 	if (sb.st_size > 0) {
 		n = pread_all(st->fd, &last, 1, sb.st_size - 1);
 		if (n != 1) {
 			if (n == 0)
 				errno = EIO; /* shrank under our lock */
-			return ops_err_at(err, OPS_EXIT_FAIL, st->path, 0,
-			    "cannot read:");
+			return ops_err_at(
+			    err, OPS_EXIT_FAIL, st->path, 0, "cannot read:");
 		}
 		if (last != '\n') {
 			/* a torn last line: end it, in the same write */
@@ -327,16 +327,15 @@ ops_store_append(struct ops_store *st, const char *data, size_t len,
 	while (n < 0 && errno == EINTR);
 	free(joined);
 	if (n < 0)
-		return ops_err_at(err, OPS_EXIT_FAIL, st->path, 0,
-		    "cannot write:");
+		return ops_err_at(
+		    err, OPS_EXIT_FAIL, st->path, 0, "cannot write:");
 	if ((size_t)n != total) {
 		if (ftruncate(st->fd, sb.st_size) < 0)
 			return ops_err_at(err, OPS_EXIT_FAIL, st->path, 0,
-			    "short write (%zd of %zu bytes), and cannot "
-			    "truncate back:", n, total);
+			    "short write (%zd of %zu bytes); cannot truncate:",
+			    n, total);
 		return ops_err_at(err, OPS_EXIT_FAIL, st->path, 0,
-		    "short write (%zd of %zu bytes; the file was truncated "
-		    "back)", n, total);
+		    "short write (%zd of %zu bytes), batch undone", n, total);
 	}
 	if (fsync(st->fd) < 0) {
 		/*
@@ -348,8 +347,8 @@ ops_store_append(struct ops_store *st, const char *data, size_t len,
 		if (ftruncate(st->fd, sb.st_size) == 0)
 			(void)fsync(st->fd);
 		errno = saved;
-		return ops_err_at(err, OPS_EXIT_FAIL, st->path, 0,
-		    "cannot fsync:");
+		return ops_err_at(
+		    err, OPS_EXIT_FAIL, st->path, 0, "cannot fsync:");
 	}
 	return 0;
 }

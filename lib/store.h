@@ -3,8 +3,9 @@
  * SPDX-License-Identifier: MIT
  *
  * A writer opens the store, takes its exclusive flock, appends whole lines
- * in one write(2) to an O_APPEND descriptor, fsyncs, and unlocks.  Readers
- * take no lock (they use tsv.h).  Calling sequence:
+ * in one write(2) to an O_APPEND descriptor, fsyncs, and unlocks.  The
+ * descriptor is opened read-write: the header and torn-tail checks pread it.
+ * Readers take no lock (they use tsv.h).  Calling sequence:
  *
  *   struct ops_store st;
  *   ops_store_open(&st, dir, "tickets.tsv", cols, n, 0640, &err);
@@ -30,7 +31,7 @@
 struct ops_store {
 	char *path;   /* DIR/NAME, owned */
 	char *header; /* the header line our columns make, '\n' included */
-	int fd;       /* O_APPEND|O_CLOEXEC descriptor, -1 when closed */
+	int fd;       /* O_RDWR|O_APPEND|O_CLOEXEC, -1 when closed */
 	bool locked;  /* we hold the flock */
 };
 
@@ -59,7 +60,8 @@ int ops_store_lock(struct ops_store *st, int timeout_ms, struct ops_err *err)
  * in '\n' (a torn last line left by a crash), a '\n' is written first, in
  * the same write, so the batch starts on a fresh line.  -1 with err (code 3)
  * on a short or failed write (the file is then truncated back to its former
- * size, so no half batch stays) or a failed fsync.
+ * size, so no half batch stays) or a failed fsync (the batch is then taken
+ * out again, best effort).  len 0 writes nothing.
  */
 int ops_store_append(struct ops_store *st, const char *data, size_t len,
     struct ops_err *err) OPS_WUR;

@@ -29,7 +29,8 @@
 #include "tsv.h"
 
 #define CHUNK (256 * 1024) /* bytes asked of each read(2) at least */
-#define LONG_LINE 2        /* next_line(): line over max_line, skipped */
+/* next_line(): a line over max_line, skipped */
+#define LONG_LINE 2
 
 static void
 reader_init(struct ops_tsv_reader *r)
@@ -37,6 +38,22 @@ reader_init(struct ops_tsv_reader *r)
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
 	r->max_line = OPS_TSV_MAX_LINE;
+}
+
+/* The letter after the backslash that escapes c (TAB, LF, CR, backslash). */
+static char
+escape_letter(unsigned char c)
+{
+	switch (c) {
+	case '\t':
+		return 't';
+	case '\n':
+		return 'n';
+	case '\r':
+		return 'r';
+	default:
+		return (char)c;
+	}
 }
 
 /*
@@ -54,8 +71,7 @@ shown(char *dst, size_t size, const char *s, size_t len)
 		c = (unsigned char)s[i];
 		if (c == '\t' || c == '\n' || c == '\r' || c == '\\') {
 			dst[o++] = '\\';
-			dst[o++] = c == '\t' ? 't' : c == '\n' ? 'n' :
-			    c == '\r' ? 'r' : '\\';
+			dst[o++] = escape_letter(c);
 		} else if (c < 0x20 || c == 0x7f) {
 			dst[o++] = '\\';
 			dst[o++] = 'x';
@@ -105,11 +121,12 @@ fill(struct ops_tsv_reader *r, struct ops_err *err)
 			r->end = pending;
 		} else {
 			/* Callers never let a full buffer hold one line. */
-			ncap = r->cap <= buf_limit(r) / 2 ? r->cap * 2 :
-			    buf_limit(r);
+			ncap = buf_limit(r);
+			if (r->cap <= ncap / 2)
+				ncap = r->cap * 2;
 			if (ncap <= r->cap)
-				return ops_err_at(err, OPS_EXIT_FAIL, r->path, 0,
-				    "internal error: read buffer is full");
+				return ops_err_at(err, OPS_EXIT_FAIL, r->path,
+				    0, "internal error: read buffer is full");
 			r->buf = ops_xreallocarray(r->buf, ncap, 1);
 			r->cap = ncap;
 		}
@@ -118,8 +135,8 @@ fill(struct ops_tsv_reader *r, struct ops_err *err)
 		n = read(r->fd, r->buf + r->end, r->cap - r->end);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return ops_err_at(err, OPS_EXIT_FAIL, r->path, 0,
-		    "cannot read:");
+		return ops_err_at(
+		    err, OPS_EXIT_FAIL, r->path, 0, "cannot read:");
 	if (n == 0) {
 		r->eof = true;
 		return 0;
@@ -162,8 +179,8 @@ skip_long(struct ops_tsv_reader *r, struct ops_err *err)
  * line without newline is left over), -1 with err on a read error.
  */
 static int
-next_line(struct ops_tsv_reader *r, char **line, size_t *len,
-    struct ops_err *err)
+next_line(
+    struct ops_tsv_reader *r, char **line, size_t *len, struct ops_err *err)
 {
 	size_t scanned = 0, n;
 	char *nl;
@@ -318,6 +335,12 @@ ops_tsv_row(struct ops_buf *out, const char *const fields[], size_t n)
 	return 0;
 }
 
+static bool
+name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
 bool
 ops_tsv_is_colname(const char *name)
 {
@@ -326,8 +349,7 @@ ops_tsv_is_colname(const char *name)
 	if (name == NULL || *name == '\0')
 		return false;
 	for (p = name; *p; p++) {
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    *p == '_'))
+		if (!name_char(*p))
 			return false;
 	}
 	return true;
@@ -335,8 +357,8 @@ ops_tsv_is_colname(const char *name)
 
 /* Check and keep the header line[0..len) (line[len] is writable). */
 static int
-parse_header(struct ops_tsv_reader *r, const char *line, size_t len,
-    struct ops_err *err)
+parse_header(
+    struct ops_tsv_reader *r, const char *line, size_t len, struct ops_err *err)
 {
 	char show[300];
 	char *p, *tab;
@@ -359,8 +381,9 @@ parse_header(struct ops_tsv_reader *r, const char *line, size_t len,
 	}
 	for (i = 0; i < n; i++) {
 		/* a NUL byte inside a name shows as the end of the name */
-		size_t nlen = i + 1 < n ? (size_t)(r->cols[i + 1] - 1 -
-		    r->cols[i]) : len - (size_t)(r->cols[i] - r->hdr);
+		size_t nlen = i + 1 < n ?
+		    (size_t)(r->cols[i + 1] - 1 - r->cols[i]) :
+		    len - (size_t)(r->cols[i] - r->hdr);
 
 		if (nlen == 0)
 			return ops_err_at(err, OPS_EXIT_USAGE, r->path, 1,
@@ -372,9 +395,8 @@ parse_header(struct ops_tsv_reader *r, const char *line, size_t len,
 			    shown(show, sizeof(show), r->cols[i], nlen));
 		for (j = 0; j < i; j++) {
 			if (strcmp(r->cols[i], r->cols[j]) == 0)
-				return ops_err_at(err, OPS_EXIT_USAGE,
-				    r->path, 1, "duplicate column \"%s\"",
-				    r->cols[i]);
+				return ops_err_at(err, OPS_EXIT_USAGE, r->path,
+				    1, "duplicate column \"%s\"", r->cols[i]);
 		}
 	}
 	r->ncols = n;
@@ -383,8 +405,7 @@ parse_header(struct ops_tsv_reader *r, const char *line, size_t len,
 
 /* Take fd (not owned yet), allocate the buffer and read the header. */
 static int
-start(struct ops_tsv_reader *r, int fd, const char *name,
-    struct ops_err *err)
+start(struct ops_tsv_reader *r, int fd, const char *name, struct ops_err *err)
 {
 	char *line = NULL;
 	size_t len = 0;
@@ -417,8 +438,8 @@ fail:
 }
 
 int
-ops_tsv_open(struct ops_tsv_reader *r, const char *path, int flags,
-    struct ops_err *err)
+ops_tsv_open(
+    struct ops_tsv_reader *r, const char *path, int flags, struct ops_err *err)
 {
 	int fd;
 
@@ -442,8 +463,8 @@ ops_tsv_open(struct ops_tsv_reader *r, const char *path, int flags,
 }
 
 int
-ops_tsv_fdopen(struct ops_tsv_reader *r, int fd, const char *name,
-    struct ops_err *err)
+ops_tsv_fdopen(
+    struct ops_tsv_reader *r, int fd, const char *name, struct ops_err *err)
 {
 	reader_init(r);
 	return start(r, fd, name ? name : "-", err);
@@ -482,8 +503,11 @@ ops_tsv_columns(const struct ops_tsv_reader *r, const char *const names[],
 	return 0;
 }
 
+static int bad(struct ops_tsv_reader *r, struct ops_err *err, const char *fmt,
+    ...) OPS_PRINTF(3, 4);
+
 /* Report a malformed line: OPS_TSV_BAD with err set. */
-static int OPS_PRINTF(3, 4)
+static int
 bad(struct ops_tsv_reader *r, struct ops_err *err, const char *fmt, ...)
 {
 	va_list ap;
@@ -539,13 +563,16 @@ ops_tsv_next(struct ops_tsv_reader *r, struct ops_err *err)
 				continue;
 			}
 			if (what < 0)
-				return bad(r, err, "lone backslash at the end "
-				    "of field \"%s\"", r->cols[i]);
+				return bad(r, err,
+				    "lone backslash at the end of field \"%s\"",
+				    r->cols[i]);
 			if (what > 0x20 && what < 0x7f)
-				return bad(r, err, "bad escape \\%c in field "
-				    "\"%s\"", what, r->cols[i]);
-			return bad(r, err, "bad escape: \\ then byte 0x%02x "
-			    "in field \"%s\"", (unsigned)what, r->cols[i]);
+				return bad(r, err,
+				    "bad escape \\%c in field \"%s\"", what,
+				    r->cols[i]);
+			return bad(r, err,
+			    "bad escape: \\ then byte 0x%02x in field \"%s\"",
+			    (unsigned)what, r->cols[i]);
 		}
 	}
 	r->nf = n;

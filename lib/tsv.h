@@ -81,7 +81,10 @@ int ops_tsv_open(struct ops_tsv_reader *r, const char *path, int flags,
 int ops_tsv_fdopen(struct ops_tsv_reader *r, int fd, const char *name,
     struct ops_err *err) OPS_WUR;
 
-/* Change the longest line accepted (before the first ops_tsv_next). */
+/*
+ * Change the longest line accepted (before the first ops_tsv_next; 0: the
+ * default).  The header is always read with the default.
+ */
 void ops_tsv_set_max_line(struct ops_tsv_reader *r, size_t max_line);
 
 /* Index of the column called name, or -1. */
@@ -106,19 +109,23 @@ int ops_tsv_next(struct ops_tsv_reader *r, struct ops_err *err) OPS_WUR;
 /* Free everything and close the file if the reader opened it. */
 void ops_tsv_close(struct ops_tsv_reader *r);
 
-/* Append s[0..len) escaped (\\ \t \n \r) to out.  0, or -1 (E2BIG). */
+/*
+ * Append s[0..len) escaped (\\ \t \n \r) to out.  0, or -1 (E2BIG) with
+ * out unchanged.
+ */
 int ops_tsv_escape(struct ops_buf *out, const char *s, size_t len) OPS_WUR;
 
 /*
  * Unescape s[0..len) in place and NUL-terminate it (the result is never
- * longer).  Returns the new length, or -1 for an unknown escape or a lone
+ * longer, but s[len] must be writable: the NUL goes there when nothing was
+ * escaped).  Returns the new length, or -1 for an unknown escape or a lone
  * trailing backslash (s is then unspecified).
  */
 ssize_t ops_tsv_unescape(char *s, size_t len) OPS_WUR;
 
 /*
  * Append one record: n fields, escaped, TAB-separated, then '\n'.  A NULL
- * field is written empty.  0, or -1 (E2BIG).
+ * field is written empty.  0, or -1 (E2BIG) with out unchanged.
  */
 int ops_tsv_row(struct ops_buf *out, const char *const fields[], size_t n)
     OPS_WUR;

@@ -129,8 +129,8 @@ main(int argc, char **argv)
 			fflush(stdout);
 			LLVMFuzzerTestOneInput(
 			    (const uint8_t *)ops_buf_cstr(&b), b.len);
-			printf("ok %zu - corpus/%s/%s (%zu bytes)\n", i + 1, name,
-			    files[i], b.len);
+			printf("ok %zu - corpus/%s/%s (%zu bytes)\n", i + 1,
+			    name, files[i], b.len);
 		}
 		fflush(stdout);
 		ops_buf_release(&b);

@@ -32,6 +32,8 @@
 #include "tap.h"
 
 static char scratch[256];
+static char *crash_buf, *crash_want;
+static struct ops_atomic crash_a;
 static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
 
 static uint64_t
@@ -58,7 +60,7 @@ scratch_make(void)
 	const char *t = getenv("TMPDIR");
 
 	if (snprintf(scratch, sizeof(scratch), "%s/ops-t-atomic.XXXXXX",
-	    t && *t ? t : "/tmp") >= (int)sizeof(scratch))
+	        t && *t ? t : "/tmp") >= (int)sizeof(scratch))
 		bail_out("TMPDIR too long");
 	if (mkdtemp(scratch) == NULL)
 		bail_out("mkdtemp %s: %s", scratch, strerror(errno));
@@ -204,15 +206,15 @@ test_commit(void)
 
 	umask(022);
 	ops_err_clear(&err);
-	ok(ops_atomic_begin(&a, file, 0640, &err) == 0 && a.fd >= 0,
-	    "begin");
+	ok(ops_atomic_begin(&a, file, 0640, &err) == 0 && a.fd >= 0, "begin");
 	snprintf(prefix, sizeof(prefix), "%s/.state.tsv.", scratch);
 	ok(a.tmp != NULL && strncmp(a.tmp, prefix, strlen(prefix)) == 0 &&
-	    strlen(a.tmp) == strlen(prefix) + 6,
+	        strlen(a.tmp) == strlen(prefix) + 6,
 	    "temporary is DIR/.NAME.XXXXXX (%s)", a.tmp ? a.tmp : "NULL");
 	is_int(mode_of(a.tmp), 0640, "temporary has mode 0640");
 	ok(ops_atomic_write(&a, "hello\n", 6, &err) == 0 &&
-	    ops_atomic_write(&a, "world\n", 6, &err) == 0, "write twice");
+	        ops_atomic_write(&a, "world\n", 6, &err) == 0,
+	    "write twice");
 	is_str(slurp(file), "(missing)", "nothing at the target yet");
 	ok(ops_atomic_commit(&a, &err) == 0, "commit");
 	ok(a.tmp == NULL && a.path == NULL && a.fd == -1, "commit releases");
@@ -224,8 +226,9 @@ test_commit(void)
 		bail_out("stat");
 	umask(077);
 	ok(ops_atomic_begin(&a, file, 0640, &err) == 0 &&
-	    ops_atomic_write(&a, "v2\n", 3, &err) == 0 &&
-	    ops_atomic_commit(&a, &err) == 0, "replace an existing file");
+	        ops_atomic_write(&a, "v2\n", 3, &err) == 0 &&
+	        ops_atomic_commit(&a, &err) == 0,
+	    "replace an existing file");
 	umask(022);
 	if (stat(file, &after) < 0)
 		bail_out("stat");
@@ -234,7 +237,8 @@ test_commit(void)
 	ok(before.st_ino != after.st_ino, "a new inode (renamed, not edited)");
 
 	ok(ops_atomic_begin(&a, file, 0600, &err) == 0 &&
-	    ops_atomic_commit(&a, &err) == 0, "commit of an empty file");
+	        ops_atomic_commit(&a, &err) == 0,
+	    "commit of an empty file");
 	is_str(slurp(file), "", "empty");
 	is_int(mode_of(file), 0600, "mode 0600");
 
@@ -243,9 +247,10 @@ test_commit(void)
 	    chdir(scratch) < 0)
 		bail_out("chdir");
 	ok(ops_atomic_begin(&a, "rel.txt", 0644, &err) == 0 &&
-	    strncmp(a.tmp, ".rel.txt.", 9) == 0 &&
-	    ops_atomic_write(&a, "r\n", 2, &err) == 0 &&
-	    ops_atomic_commit(&a, &err) == 0, "a relative path");
+	        strncmp(a.tmp, ".rel.txt.", 9) == 0 &&
+	        ops_atomic_write(&a, "r\n", 2, &err) == 0 &&
+	        ops_atomic_commit(&a, &err) == 0,
+	    "a relative path");
 	is_str(slurp(spath("rel.txt")), "r\n", "relative path committed");
 	if (fchdir(cwd) < 0)
 		bail_out("fchdir");
@@ -261,7 +266,8 @@ test_abort(void)
 
 	put(file, "old\n");
 	ok(ops_atomic_begin(&a, file, 0640, &err) == 0 &&
-	    ops_atomic_write(&a, "new\n", 4, &err) == 0, "begin, write");
+	        ops_atomic_write(&a, "new\n", 4, &err) == 0,
+	    "begin, write");
 	is_int(count_prefix(".keep.tsv."), 1, "the temporary exists");
 	ops_atomic_abort(&a);
 	is_str(slurp(file), "old\n", "abort leaves the old file");
@@ -286,13 +292,13 @@ test_failures(void)
 	int st;
 
 	ops_err_clear(&err);
-	ok(ops_atomic_begin(&a, spath("no/such/dir/x.tsv"), 0640, &err) ==
-	    -1 && err.code == 3 && a.tmp == NULL && a.fd == -1,
+	ok(ops_atomic_begin(&a, spath("no/such/dir/x.tsv"), 0640, &err) == -1 &&
+	        err.code == 3 && a.tmp == NULL && a.fd == -1,
 	    "begin in a missing directory: code 3 (%s)", err.msg);
 	ops_atomic_abort(&a);
 	ok(ops_atomic_begin(&a, spath("dir/"), 0640, &err) == -1 &&
-	    err.code == 3, "begin on a path ending in /: code 3 (%s)",
-	    err.msg);
+	        err.code == 3,
+	    "begin on a path ending in /: code 3 (%s)", err.msg);
 
 	/* rename over a non-empty directory fails: temp removed */
 	if (mkdir(spath("adir"), 0700) < 0)
@@ -300,9 +306,10 @@ test_failures(void)
 	put(spath("adir/f"), "f");
 	ops_err_clear(&err);
 	ok(ops_atomic_begin(&a, spath("adir"), 0640, &err) == 0 &&
-	    ops_atomic_write(&a, "x\n", 2, &err) == 0, "begin over a directory");
+	        ops_atomic_write(&a, "x\n", 2, &err) == 0,
+	    "begin over a directory");
 	ok(ops_atomic_commit(&a, &err) == -1 && err.code == 3 &&
-	    a.tmp == NULL && a.path == NULL,
+	        a.tmp == NULL && a.path == NULL,
 	    "commit fails when rename fails (%s)", err.msg);
 	is_int(count_prefix(".adir."), 0, "the temporary is removed");
 	is_str(slurp(spath("adir/f")), "f", "the target is untouched");
@@ -450,15 +457,14 @@ gen(char *buf, size_t cap, unsigned v)
 		len = cap;
 	n = snprintf(buf, cap, "version %u\n", v);
 	for (i = (size_t)n; i < len; i++)
-		buf[i] = (i % 80 == 79) ? '\n' :
-		    (char)('a' + (i * 31 + v * 7) % 26);
+		buf[i] =
+		    (i % 80 == 79) ? '\n' : (char)('a' + (i * 31 + v * 7) % 26);
 	return len;
 }
 
 /* -1 unless the file is exactly version v or w; else the version found. */
 static int
-which_version(const char *path, char *want, size_t cap, unsigned v,
-    unsigned w)
+which_version(const char *path, char *want, size_t cap, unsigned v, unsigned w)
 {
 	static struct ops_buf b;
 	struct ops_err err;
@@ -492,7 +498,7 @@ static OPS_NORETURN void
 writer(const char *path, unsigned v, int mode, long delay_us, char *buf,
     size_t cap)
 {
-	struct ops_atomic a;
+	struct ops_atomic *a = &crash_a; /* global: reachable when killed */
 	struct ops_err err;
 	struct itimerval it;
 	size_t len, off, piece, nsteps, step = 0, kill_at;
@@ -507,7 +513,7 @@ writer(const char *path, unsigned v, int mode, long delay_us, char *buf,
 	len = gen(buf, cap, v);
 	nsteps = len / 16384 + 3;
 	kill_at = mode == DIE_STEP ? (size_t)(rnd() % nsteps) : SIZE_MAX;
-	if (ops_atomic_begin(&a, path, 0640, &err) < 0)
+	if (ops_atomic_begin(a, path, 0640, &err) < 0)
 		_exit(10);
 	if (step++ == kill_at)
 		raise(SIGKILL);
@@ -515,14 +521,14 @@ writer(const char *path, unsigned v, int mode, long delay_us, char *buf,
 		piece = 1 + rnd() % 32768;
 		if (piece > len - off)
 			piece = len - off;
-		if (ops_atomic_write(&a, buf + off, piece, &err) < 0)
+		if (ops_atomic_write(a, buf + off, piece, &err) < 0)
 			_exit(11);
 		if (step++ == kill_at)
 			raise(SIGKILL);
 	}
 	if (mode == DIE_STEP)
 		raise(SIGKILL); /* everything written, not committed */
-	if (ops_atomic_commit(&a, &err) < 0)
+	if (ops_atomic_commit(a, &err) < 0)
 		_exit(12);
 	_exit(0);
 }
@@ -532,16 +538,20 @@ test_crash_replace(void)
 {
 	char file[PATH_MAX];
 	size_t cap = 1024 * 1024;
-	char *buf = malloc(cap), *want = malloc(cap);
+	char *buf, *want;
 	unsigned cur = 1;
 	int iters = 150, i, mode, st, ver, mixed = 0, checks = 0;
 	int committed = 0, killed = 0, termed = 0, term_temps = 0;
+	int kill_temps = 0;
 	long long t0, full_us = 0;
 	long delay;
 	struct timespec ts;
 	pid_t pid;
 	int fd;
 
+	/* globals, so that valgrind sees them reachable in the children */
+	buf = crash_buf = malloc(cap);
+	want = crash_want = malloc(cap);
 	if (buf == NULL || want == NULL)
 		bail_out("malloc");
 	snprintf(file, sizeof(file), "%s", spath("crash.tsv"));
@@ -551,10 +561,14 @@ test_crash_replace(void)
 		bail_out("write %s", file);
 	for (i = 0; i < iters; i++) {
 		mode = i < 3 || i % 10 == 0 ? DIE_NONE : 1 + i % 3;
-		delay = full_us > 0 ? (long)(rnd() % (uint64_t)(full_us * 5 / 4))
-		    : 0;
-		if (mode == DIE_TERM)
-			remove_prefix(".crash.tsv."); /* left by SIGKILLs */
+		delay = full_us > 0 ?
+		    (long)(rnd() % (uint64_t)(full_us * 5 / 4)) :
+		    0;
+		if (mode == DIE_TERM) {
+			/* temporaries left by SIGKILLs: allowed, count them */
+			kill_temps += count_prefix(".crash.tsv.");
+			remove_prefix(".crash.tsv.");
+		}
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		t0 = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 		rnd(); /* a new random stream for each child */
@@ -578,8 +592,8 @@ test_crash_replace(void)
 		checks++;
 		if (ver < 0) {
 			mixed++;
-			diag("iteration %d: target is neither version %u nor "
-			    "%u", i, cur, cur + 1);
+			diag("iteration %d: neither version %u nor %u", i, cur,
+			    cur + 1);
 			break;
 		}
 		if (WIFEXITED(st) && WEXITSTATUS(st) != 0) {
@@ -604,17 +618,20 @@ test_crash_replace(void)
 			term_temps += count_prefix(".crash.tsv.");
 		}
 	}
-	is_int(mixed, 0, "%d replacements, %d crashes: the target was always "
-	    "exactly the old or the new file (%d checks)", committed, killed,
-	    checks);
-	ok(committed > 0 && killed > 0, "some writers committed (%d), some "
-	    "died before (%d)", committed, killed);
-	is_int(term_temps, 0, "no temporary survived a SIGTERM (%d killed by "
-	    "it)", termed);
+	is_int(mixed, 0,
+	    "%d replacements, %d crashes: the target was always "
+	    "exactly the old or the new file (%d checks)",
+	    committed, killed, checks);
+	ok(committed > 0 && killed > 0,
+	    "some writers committed (%d), some died before (%d)", committed,
+	    killed);
+	is_int(term_temps, 0,
+	    "no temporary survived a SIGTERM (%d killed by it)", termed);
 	diag("temporaries left by SIGKILL: %d (allowed)",
-	    count_prefix(".crash.tsv."));
-	free(buf);
-	free(want);
+	    kill_temps + count_prefix(".crash.tsv."));
+	free(crash_buf);
+	free(crash_want);
+	crash_buf = crash_want = NULL;
 }
 
 int

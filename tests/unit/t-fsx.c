@@ -24,10 +24,11 @@
 #include "fsx.h"
 #include "tap.h"
 
-#define BIG (4 * 1024 * 1024)
+#define BIG (1024 * 1024)
 #define NOBODY 65534
 
 static char scratch[256];
+static unsigned char *big_buf; /* global: reachable in forked children */
 static volatile sig_atomic_t ticks;
 
 static int
@@ -45,7 +46,7 @@ scratch_make(void)
 	const char *t = getenv("TMPDIR");
 
 	if (snprintf(scratch, sizeof(scratch), "%s/ops-t-fsx.XXXXXX",
-	    t && *t ? t : "/tmp") >= (int)sizeof(scratch))
+	        t && *t ? t : "/tmp") >= (int)sizeof(scratch))
 		bail_out("TMPDIR too long");
 	if (mkdtemp(scratch) == NULL)
 		bail_out("mkdtemp %s: %s", scratch, strerror(errno));
@@ -103,7 +104,7 @@ pattern(size_t i)
 	return (unsigned char)((i * 2654435761u) >> 13);
 }
 
-/* A timer interrupts the process every 200 us; no SA_RESTART. */
+/* A timer interrupts the process every millisecond; no SA_RESTART. */
 static void
 timer_start(void)
 {
@@ -117,8 +118,8 @@ timer_start(void)
 	if (sigaction(SIGALRM, &sa, NULL) < 0)
 		bail_out("sigaction");
 	memset(&it, 0, sizeof(it));
-	it.it_value.tv_usec = 200;
-	it.it_interval.tv_usec = 200;
+	it.it_value.tv_usec = 1000;
+	it.it_interval.tv_usec = 1000;
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
@@ -129,7 +130,7 @@ timer_stop(void)
 
 	memset(&it, 0, sizeof(it));
 	setitimer(ITIMER_REAL, &it, NULL);
-	signal(SIGALRM, SIG_DFL);
+	signal(SIGALRM, SIG_IGN); /* drop a signal still pending */
 }
 
 static int
@@ -147,7 +148,7 @@ wait_status(pid_t pid)
 static void
 test_write_read_all(void)
 {
-	unsigned char *buf = malloc(BIG);
+	unsigned char *buf = big_buf = malloc(BIG);
 	int pfd[2], st, bad;
 	size_t i, off, n;
 	ssize_t got;
@@ -158,7 +159,7 @@ test_write_read_all(void)
 	for (i = 0; i < BIG; i++)
 		buf[i] = pattern(i);
 
-	/* write 4 MiB into a pipe read slowly, under a 200 us timer */
+	/* write 1 MiB into a pipe read slowly, under a 1 ms timer */
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		bail_out("pipe");
 	pid = fork();
@@ -187,7 +188,7 @@ test_write_read_all(void)
 	ticks = 0;
 	timer_start();
 	ok(ops_write_all(pfd[1], buf, BIG) == 0,
-	    "write_all of 4 MiB to a slow pipe under signals");
+	    "write_all of 1 MiB to a slow pipe under signals");
 	timer_stop();
 	close(pfd[1]);
 	st = wait_status(pid);
@@ -195,7 +196,7 @@ test_write_read_all(void)
 	    "the reader got every byte in order (%d timer signals)",
 	    (int)ticks);
 
-	/* read 4 MiB from a pipe written in small pieces */
+	/* read 1 MiB from a pipe written in small pieces */
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		bail_out("pipe");
 	pid = fork();
@@ -220,8 +221,10 @@ test_write_read_all(void)
 	timer_start();
 	got = ops_read_all(pfd[0], buf, BIG);
 	timer_stop();
-	is_int(got, BIG, "read_all gets 4 MiB from short reads under signals "
-	    "(%d timer signals)", (int)ticks);
+	is_int(got, BIG,
+	    "read_all gets 1 MiB from short reads under signals "
+	    "(%d timer signals)",
+	    (int)ticks);
 	for (i = 0, bad = 0; i < BIG; i++)
 		bad += buf[i] != pattern(i);
 	is_int(bad, 0, "and the bytes are right");
@@ -241,7 +244,8 @@ test_write_read_all(void)
 	errno = 0;
 	ok(ops_read_all(pfd[0], buf, 1) == -1 && errno == EBADF,
 	    "read_all from a closed descriptor: -1, EBADF");
-	free(buf);
+	free(big_buf);
+	big_buf = NULL;
 }
 
 static void
@@ -255,17 +259,18 @@ test_read_file(void)
 	ops_buf_init(&b, 0);
 	if (ops_buf_adds(&b, ">") < 0)
 		bail_out("buf");
-	ok(ops_read_file(p, 6, &b, &err) == 0, "read a file of exactly the "
-	    "limit");
+	ok(ops_read_file(p, 6, &b, &err) == 0,
+	    "read a file of exactly the limit");
 	is_str(ops_buf_cstr(&b), ">hello\n", "contents appended");
 	ops_err_clear(&err);
 	ok(ops_read_file(p, 5, &b, &err) == -1 && err.code == 2 &&
-	    strcmp(err.file, p) == 0, "a file over the limit: code 2");
+	        strcmp(err.file, p) == 0,
+	    "a file over the limit: code 2");
 	is_str(err.msg, "file is larger than 5 bytes", "its message");
 	is_str(ops_buf_cstr(&b), ">hello\n", "buffer unchanged on error");
 	ops_err_clear(&err);
-	ok(ops_read_file(spath("nope"), 100, &b, &err) == -1 &&
-	    err.code == 3 && err.errnum == ENOENT,
+	ok(ops_read_file(spath("nope"), 100, &b, &err) == -1 && err.code == 3 &&
+	        err.errnum == ENOENT,
 	    "a missing file: code 3 (%s)", err.msg);
 	is_str(err.msg, "cannot open: No such file or directory",
 	    "':' rule adds strerror");
@@ -274,13 +279,12 @@ test_read_file(void)
 	    "a directory: code 3 (%s)", err.msg);
 	ops_buf_release(&b);
 	ops_buf_init(&b, 4);
-	ok(ops_read_file(p, 100, &b, &err) == -1 && err.code == 2 &&
-	    b.len == 0, "over the buffer's own limit: code 2 (%s)", err.msg);
+	ok(ops_read_file(p, 100, &b, &err) == -1 && err.code == 2 && b.len == 0,
+	    "over the buffer's own limit: code 2 (%s)", err.msg);
 	ops_buf_release(&b);
 	ops_buf_init(&b, 0);
 	put(p, "");
-	ok(ops_read_file(p, 0, &b, &err) == 0 && b.len == 0,
-	    "an empty file");
+	ok(ops_read_file(p, 0, &b, &err) == 0 && b.len == 0, "an empty file");
 	ops_buf_release(&b);
 }
 
@@ -296,15 +300,17 @@ test_mkdir_p(void)
 	ok(ops_mkdir_p(spath("m/a/b/c"), 0750, &err) == 0, "existing: 0");
 	ok(ops_mkdir_p(spath("m/a/b/"), 0750, &err) == 0, "trailing slash");
 	ok(ops_mkdir_p(spath("m//x///y/"), 0750, &err) == 0 &&
-	    mode_of(spath("m/x/y")) == 0750, "repeated slashes");
+	        mode_of(spath("m/x/y")) == 0750,
+	    "repeated slashes");
 	umask(077);
 	ok(ops_mkdir_p(spath("m/u"), 0750, &err) == 0 &&
-	    mode_of(spath("m/u")) == 0700, "the umask narrows the mode");
+	        mode_of(spath("m/u")) == 0700,
+	    "the umask narrows the mode");
 	umask(022);
 	put(spath("m/file"), "x");
 	ops_err_clear(&err);
 	ok(ops_mkdir_p(spath("m/file/sub"), 0750, &err) == -1 &&
-	    err.code == 3 && strcmp(err.file, spath("m/file")) == 0,
+	        err.code == 3 && strcmp(err.file, spath("m/file")) == 0,
 	    "a file in the way: code 3, names it (%s: %s)", err.file, err.msg);
 	ops_err_clear(&err);
 	ok(ops_mkdir_p(spath("m/file"), 0750, &err) == -1 && err.code == 3,
@@ -334,7 +340,7 @@ test_fsync(void)
 	    "fsync_parent with a trailing slash");
 	ops_err_clear(&err);
 	ok(ops_fsync_parent(spath("nope/x"), &err) == -1 &&
-	    strcmp(err.file, spath("nope")) == 0,
+	        strcmp(err.file, spath("nope")) == 0,
 	    "fsync_parent of a missing directory names it");
 }
 
@@ -344,14 +350,14 @@ test_path_join(void)
 	static const struct {
 		const char *dir, *name, *want;
 	} rows[] = {
-		{"a", "b", "a/b"},
-		{"a/", "b", "a/b"},
-		{"a//", "b", "a/b"},
-		{"/", "b", "/b"},
-		{"a", "/b", "a/b"},
-		{"", "b", "b"},
-		{"/var/lib/ops", "checks.tsv", "/var/lib/ops/checks.tsv"},
-		{"a", "b/c", "a/b/c"},
+	    {"a", "b", "a/b"},
+	    {"a/", "b", "a/b"},
+	    {"a//", "b", "a/b"},
+	    {"/", "b", "/b"},
+	    {"a", "/b", "a/b"},
+	    {"", "b", "b"},
+	    {"/var/lib/ops", "checks.tsv", "/var/lib/ops/checks.tsv"},
+	    {"a", "b/c", "a/b/c"},
 	};
 	size_t i;
 	char *p;
@@ -380,8 +386,8 @@ static const char *
 resolve(int which, bool drop, const char *opt, const struct envset *env)
 {
 	static char res[PATH_MAX + 64];
-	static const char *const clear[] = {"HOME", "OPS_DIR", "OPS_CONF",
-	    "XDG_STATE_HOME", "XDG_CONFIG_HOME"};
+	static const char *const clear[] = {
+	    "HOME", "OPS_DIR", "OPS_CONF", "XDG_STATE_HOME", "XDG_CONFIG_HOME"};
 	struct ops_err err;
 	char *out = NULL;
 	int pfd[2], rc;
@@ -407,8 +413,8 @@ resolve(int which, bool drop, const char *opt, const struct envset *env)
 		if (which == CONFPATH)
 			rc = ops_confpath_resolve(opt, &out, &err);
 		else
-			rc = ops_datadir_resolve(opt, which == DATADIR_CREATE,
-			    &out, &err);
+			rc = ops_datadir_resolve(
+			    opt, which == DATADIR_CREATE, &out, &err);
 		n = snprintf(res, sizeof(res), "%d %d %s", rc, err.code,
 		    rc == 0 ? (out ? out : "(null)") : err.msg);
 		if (ops_write_all(pfd[1], res, (size_t)n) < 0)
@@ -428,14 +434,14 @@ static void
 test_datadir(void)
 {
 	const struct envset none[] = {{NULL, NULL}};
-	const struct envset opsdir[] = {{"OPS_DIR", "/srv/ops"},
-	    {"HOME", "/home/u"}, {NULL, NULL}};
+	const struct envset opsdir[] = {
+	    {"OPS_DIR", "/srv/ops"}, {"HOME", "/home/u"}, {NULL, NULL}};
 	const struct envset emptyops[] = {{"OPS_DIR", ""},
 	    {"XDG_STATE_HOME", "/st"}, {"HOME", "/home/u"}, {NULL, NULL}};
-	const struct envset xdg[] = {{"XDG_STATE_HOME", "/st"},
-	    {"HOME", "/home/u"}, {NULL, NULL}};
-	const struct envset xdgrel[] = {{"XDG_STATE_HOME", "st"},
-	    {"HOME", "/home/u"}, {NULL, NULL}};
+	const struct envset xdg[] = {
+	    {"XDG_STATE_HOME", "/st"}, {"HOME", "/home/u"}, {NULL, NULL}};
+	const struct envset xdgrel[] = {
+	    {"XDG_STATE_HOME", "st"}, {"HOME", "/home/u"}, {NULL, NULL}};
 	const struct envset home[] = {{"HOME", "/home/u"}, {NULL, NULL}};
 	char want[PATH_MAX + 16], dd[PATH_MAX];
 	struct envset create[] = {{"OPS_DIR", NULL}, {NULL, NULL}};
@@ -462,7 +468,8 @@ test_datadir(void)
 	is_str(resolve(DATADIR, true, NULL, home),
 	    "0 0 /home/u/.local/state/ops", "datadir: $HOME/.local/state/ops");
 	ok(strncmp(resolve(DATADIR, true, NULL, none), "-1 2 HOME is not set",
-	    20) == 0, "datadir: no HOME: code 2");
+	       20) == 0,
+	    "datadir: no HOME: code 2");
 
 	snprintf(dd, sizeof(dd), "%s", spath("dd/ee"));
 	create[0].value = dd;
@@ -473,8 +480,9 @@ test_datadir(void)
 	is_int(mode_of(dd), 0750, "datadir: created 0750");
 	put(spath("dfile"), "x");
 	snprintf(dd, sizeof(dd), "%s", spath("dfile/sub"));
-	ok(strncmp(resolve(DATADIR_CREATE, false, NULL, create), "-1 3 ",
-	    5) == 0, "datadir: cannot create: code 3");
+	ok(strncmp(resolve(DATADIR_CREATE, false, NULL, create), "-1 3 ", 5) ==
+	        0,
+	    "datadir: cannot create: code 3");
 }
 
 static void
@@ -484,8 +492,8 @@ test_confpath(void)
 	char conf[512], missing[512], want[PATH_MAX + 16];
 	char home[512], xdgdir[512];
 	struct envset opsconf[] = {{"OPS_CONF", NULL}, {NULL, NULL}};
-	struct envset xdg[] = {{"XDG_CONFIG_HOME", NULL},
-	    {"HOME", "/nonexistent"}, {NULL, NULL}};
+	struct envset xdg[] = {
+	    {"XDG_CONFIG_HOME", NULL}, {"HOME", "/nonexistent"}, {NULL, NULL}};
 	struct envset henv[] = {{"HOME", NULL}, {NULL, NULL}};
 	char unchanged[] = "unchanged", *out;
 	struct ops_err err;
@@ -498,14 +506,15 @@ test_confpath(void)
 	put(conf, "[x]\n");
 	snprintf(want, sizeof(want), "0 0 %s", conf);
 	is_str(resolve(CONFPATH, true, conf, none), want, "conf: -c FILE");
-	snprintf(want, sizeof(want), "-1 2 cannot open configuration file: "
+	snprintf(want, sizeof(want),
+	    "-1 2 cannot open configuration file: "
 	    "No such file or directory");
 	is_str(resolve(CONFPATH, true, missing, none), want,
 	    "conf: -c of a missing file: code 2");
 	ops_err_clear(&err);
 	out = unchanged;
 	ok(ops_confpath_resolve(missing, &out, &err) == -1 &&
-	    strcmp(err.file, missing) == 0 && out == unchanged,
+	        strcmp(err.file, missing) == 0 && out == unchanged,
 	    "conf: the error names the file; *out is left alone");
 	opsconf[0].value = conf;
 	snprintf(want, sizeof(want), "0 0 %s", conf);
@@ -520,7 +529,8 @@ test_confpath(void)
 	if (geteuid() == 0) {
 		snprintf(want, sizeof(want), "0 0 %s",
 		    access("/etc/ops/ops.conf", F_OK) == 0 ?
-		    "/etc/ops/ops.conf" : "(null)");
+		        "/etc/ops/ops.conf" :
+		        "(null)");
 		is_str(resolve(CONFPATH, false, NULL, none), want,
 		    "conf: root default /etc/ops/ops.conf, if present");
 	} else {

@@ -46,7 +46,7 @@ scratch_make(void)
 	const char *t = getenv("TMPDIR");
 
 	if (snprintf(scratch, sizeof(scratch), "%s/ops-t-store.XXXXXX",
-	    t && *t ? t : "/tmp") >= (int)sizeof(scratch))
+	        t && *t ? t : "/tmp") >= (int)sizeof(scratch))
 		bail_out("TMPDIR too long");
 	if (mkdtemp(scratch) == NULL)
 		bail_out("mkdtemp %s: %s", scratch, strerror(errno));
@@ -139,7 +139,8 @@ test_create_and_append(void)
 	ok(1, "close twice is safe");
 
 	ok(ops_store_open(&st, dir, "tickets.tsv", cols3, 3, 0640, &err) == 0 &&
-	    ops_store_lock(&st, 1000, &err) == 0, "reopen and lock");
+	        ops_store_lock(&st, 1000, &err) == 0,
+	    "reopen and lock");
 	ok(ops_store_append(&st, "2\tt1\tclose\n3\tt2\topen\n", 21, &err) == 0,
 	    "append a batch of two lines");
 	ops_store_close(&st);
@@ -175,11 +176,11 @@ test_modes(void)
 		int want;
 		int dirwant;
 	} rows[] = {
-		{022, 0640, 0640, 0750},
-		{077, 0640, 0600, 0700},
-		{022, 0600, 0600, 0750},
-		{027, 0640, 0640, 0750},
-		{0, 0640, 0640, 0750},
+	    {022, 0640, 0640, 0750},
+	    {077, 0640, 0600, 0700},
+	    {022, 0600, 0600, 0750},
+	    {027, 0640, 0640, 0750},
+	    {0, 0640, 0640, 0750},
 	};
 	struct ops_store st;
 	struct ops_err err;
@@ -191,7 +192,8 @@ test_modes(void)
 		snprintf(dir, sizeof(dir), "modes%zu", i);
 		umask(rows[i].umask);
 		ok(ops_store_open(&st, spath(dir), name, cols2, 2, rows[i].mode,
-		    &err) == 0 && ops_store_lock(&st, 0, &err) == 0,
+		       &err) == 0 &&
+		        ops_store_lock(&st, 0, &err) == 0,
 		    "open %s", name);
 		ops_store_close(&st);
 		snprintf(name, sizeof(name), "modes%zu/m%zu.tsv", i, i);
@@ -214,8 +216,9 @@ test_torn_tail(void)
 
 	put(file, "a\tb\n1\t2\n3");
 	ok(ops_store_open(&st, scratch, "torn.tsv", cols2, 2, 0640, &err) ==
-	    0 && ops_store_lock(&st, 0, &err) == 0, "open a store with a "
-	    "torn tail");
+	            0 &&
+	        ops_store_lock(&st, 0, &err) == 0,
+	    "open a store with a torn tail");
 	ok(ops_store_append(&st, "5\t6\n", 4, &err) == 0, "append");
 	is_str(slurp(file), "a\tb\n1\t2\n3\n5\t6\n",
 	    "append adds a newline before the torn tail's successor");
@@ -238,7 +241,7 @@ test_header_mismatch(void)
 	ok(ops_store_open(&st, scratch, "old.tsv", cols3, 3, 0640, &err) == 0,
 	    "open a store with another header");
 	ok(ops_store_lock(&st, 0, &err) == -1 && err.code == 2 &&
-	    err.line == 1 && strcmp(err.file, file) == 0 && !st.locked,
+	        err.line == 1 && strcmp(err.file, file) == 0 && !st.locked,
 	    "header mismatch refused: code 2 at FILE:1");
 	is_str(err.msg, "header is \"a\\tb\", expected \"ts\\tid\\tevent\"",
 	    "header mismatch message");
@@ -255,23 +258,28 @@ test_header_mismatch(void)
 	/* our header plus more columns is another header, too */
 	put(file, "ts\tid\tevent\tmore\n");
 	ok(ops_store_open(&st, scratch, "old.tsv", cols3, 3, 0640, &err) == 0 &&
-	    ops_store_lock(&st, 0, &err) == -1 && err.code == 2,
+	        ops_store_lock(&st, 0, &err) == -1 && err.code == 2,
 	    "a header with an extra column is refused");
-	is_str(err.msg, "header is \"ts\\tid\\tevent\\tmore\", expected "
-	    "\"ts\\tid\\tevent\"", "its message");
+	is_str(err.msg,
+	    "header is \"ts\\tid\\tevent\\tmore\", expected "
+	    "\"ts\\tid\\tevent\"",
+	    "its message");
 	ops_store_close(&st);
 
 	put(file, "ts\tid\tevent");
 	ok(ops_store_open(&st, scratch, "old.tsv", cols3, 3, 0640, &err) == 0 &&
-	    ops_store_lock(&st, 0, &err) == -1 && err.code == 2,
+	        ops_store_lock(&st, 0, &err) == -1 && err.code == 2,
 	    "a torn header is refused");
-	is_str(err.msg, "header is \"ts\\tid\\tevent\" (no newline), expected "
-	    "\"ts\\tid\\tevent\"", "its message");
+	is_str(err.msg,
+	    "header is \"ts\\tid\\tevent\" (no newline), expected "
+	    "\"ts\\tid\\tevent\"",
+	    "its message");
 	ops_store_close(&st);
 
 	put(file, "ts\tid\tevent\n");
 	ok(ops_store_open(&st, scratch, "old.tsv", cols3, 3, 0640, &err) == 0 &&
-	    ops_store_lock(&st, 0, &err) == 0, "the same header is accepted");
+	        ops_store_lock(&st, 0, &err) == 0,
+	    "the same header is accepted");
 	ops_store_close(&st);
 }
 
@@ -287,7 +295,8 @@ test_lock_timeout(void)
 	pid_t pid;
 
 	ok(ops_store_open(&st, scratch, "locked.tsv", cols2, 2, 0640, &err) ==
-	    0, "open");
+	        0,
+	    "open");
 	holder = open(file, O_RDONLY | O_CLOEXEC);
 	if (holder < 0 || flock(holder, LOCK_EX | LOCK_NB) < 0)
 		bail_out("holder: %s", strerror(errno));
@@ -298,13 +307,14 @@ test_lock_timeout(void)
 	dt = ms_now() - t0;
 	ok(dt >= 140, "waited for the timeout (%lld ms)", dt);
 	ok(strstr(err.msg, "is locked by another run") != NULL &&
-	    strstr(err.msg, file) == err.msg, "message: %s", err.msg);
+	        strstr(err.msg, file) == err.msg,
+	    "message: %s", err.msg);
 	ops_err_clear(&err);
 	ok(ops_store_lock(&st, 0, &err) == -1 && err.code == 3,
 	    "timeout 0: one try");
 	close(holder);
-	ok(ops_store_lock(&st, 0, &err) == 0, "free again once the holder "
-	    "closed");
+	ok(ops_store_lock(&st, 0, &err) == 0,
+	    "free again once the holder closed");
 	ops_store_unlock(&st);
 
 	/* a child holds the lock for 200 ms: we wait for it */
@@ -362,8 +372,9 @@ test_short_write(void)
 		batch[sizeof(batch) - 1] = '\n';
 		batch[1] = '\t';
 		signal(SIGXFSZ, SIG_IGN);
-		if (ops_store_open(&st, scratch, "short.tsv", cols2, 2, 0640,
-		    &err) < 0 || ops_store_lock(&st, 0, &err) < 0)
+		if (ops_store_open(
+		        &st, scratch, "short.tsv", cols2, 2, 0640, &err) < 0 ||
+		    ops_store_lock(&st, 0, &err) < 0)
 			_exit(2);
 		getrlimit(RLIMIT_FSIZE, &rl);
 		rl.rlim_cur = (rlim_t)sb.st_size + 50;
@@ -393,7 +404,8 @@ test_open_errors(void)
 	put(spath("plain"), "x");
 	ops_err_clear(&err);
 	ok(ops_store_open(&st, spath("plain"), "s.tsv", cols2, 2, 0640, &err) ==
-	    -1 && err.code == 3 && st.fd == -1 && st.path == NULL,
+	            -1 &&
+	        err.code == 3 && st.fd == -1 && st.path == NULL,
 	    "directory is a file: code 3 (%s)", err.msg);
 	ops_store_close(&st);
 	ok(1, "close after a failed open is safe");
@@ -402,19 +414,24 @@ test_open_errors(void)
 		bail_out("symlink");
 	ops_err_clear(&err);
 	ok(ops_store_open(&st, scratch, "link.tsv", cols2, 2, 0640, &err) ==
-	    -1 && err.code == 3, "a symlink is refused (%s)", err.msg);
+	            -1 &&
+	        err.code == 3,
+	    "a symlink is refused (%s)", err.msg);
 	is_str(slurp(spath("plain")), "x", "the link target is untouched");
 
 	if (mkfifo(spath("fifo.tsv"), 0600) < 0)
 		bail_out("mkfifo");
 	ops_err_clear(&err);
 	ok(ops_store_open(&st, scratch, "fifo.tsv", cols2, 2, 0640, &err) ==
-	    -1 && err.code == 3, "a FIFO is refused without blocking (%s)",
-	    err.msg);
+	            -1 &&
+	        err.code == 3,
+	    "a FIFO is refused without blocking (%s)", err.msg);
 	if (mkdir(spath("dir.tsv"), 0700) < 0)
 		bail_out("mkdir");
 	ok(ops_store_open(&st, scratch, "dir.tsv", cols2, 2, 0640, &err) ==
-	    -1 && err.code == 3, "a directory is refused (%s)", err.msg);
+	            -1 &&
+	        err.code == 3,
+	    "a directory is refused (%s)", err.msg);
 	ok(ops_store_open(&st, scratch, "b.tsv", bad, 2, 0640, &err) == -1,
 	    "bad column names are refused (%s)", err.msg);
 	ok(ops_store_open(&st, scratch, "b.tsv", dup, 2, 0640, &err) == -1,
@@ -498,7 +515,8 @@ test_concurrent(void)
 	is_int(rows, WRITERS * BATCHES * 3, "every line is there");
 	is_int(bad, 0, "no interleaved or broken batch");
 	ok(strncmp(slurp(file), "ts\tid\tevent\n", 12) == 0 &&
-	    strstr(slurp(file) + 1, "ts\tid") == NULL, "one header");
+	        strstr(slurp(file) + 1, "ts\tid") == NULL,
+	    "one header");
 }
 
 int
