@@ -57,14 +57,14 @@ bin/$(1): $(filter build/cmd/$(1)/%,$(CMD_OBJ)) build/libops.a
 endef
 $(foreach c,$(CMDS),$(eval $(call cmd_rule,$(c))))
 
-build/tests/unit/%.t: build/tests/unit/%.o build/tests/tap.o $(CMD_PARTS) build/libops.a
+build/tests/unit/%.t: build/tests/unit/%.o build/tests/tap.o build/tests/scratch.o $(CMD_PARTS) build/libops.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) build/libops.a $(LIBS)
 
 build/tests/unit/%.o: tests/unit/%.c build/flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -iquote tests -c -o $@ $<
 
-build/tests/tap.o: tests/tap.c build/flags
+build/tests/%.o: tests/%.c build/flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -iquote tests -c -o $@ $<
 

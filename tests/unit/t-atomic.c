@@ -29,9 +29,9 @@
 #include "buf.h"
 #include "diag.h"
 #include "fsx.h"
+#include "scratch.h"
 #include "tap.h"
 
-static char scratch[256];
 static char *crash_buf, *crash_want;
 static struct ops_atomic crash_a;
 static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
@@ -43,79 +43,6 @@ rnd(void)
 	rng_state ^= rng_state << 25;
 	rng_state ^= rng_state >> 27;
 	return rng_state * 2685821657736338717ULL;
-}
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-scratch_make(void)
-{
-	const char *t = getenv("TMPDIR");
-
-	if (snprintf(scratch, sizeof(scratch), "%s/ops-t-atomic.XXXXXX",
-	        t && *t ? t : "/tmp") >= (int)sizeof(scratch))
-		bail_out("TMPDIR too long");
-	if (mkdtemp(scratch) == NULL)
-		bail_out("mkdtemp %s: %s", scratch, strerror(errno));
-}
-
-static void
-scratch_remove(void)
-{
-	nftw(scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static const char *
-spath(const char *name)
-{
-	static char bufs[16][PATH_MAX];
-	static int k;
-
-	k = (k + 1) % 16;
-	if (snprintf(bufs[k], sizeof(bufs[k]), "%s/%s", scratch, name) >=
-	    (int)sizeof(bufs[k]))
-		bail_out("path too long");
-	return bufs[k];
-}
-
-static void
-put(const char *path, const char *s)
-{
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || ops_write_all(fd, s, strlen(s)) < 0 || close(fd) < 0)
-		bail_out("write %s: %s", path, strerror(errno));
-}
-
-static const char *
-slurp(const char *path)
-{
-	static struct ops_buf b;
-	struct ops_err err;
-
-	ops_buf_release(&b);
-	ops_buf_init(&b, 0);
-	if (ops_read_file(path, 64 << 20, &b, &err) < 0)
-		return "(missing)";
-	return ops_buf_cstr(&b);
-}
-
-static int
-mode_of(const char *path)
-{
-	struct stat sb;
-
-	if (stat(path, &sb) < 0)
-		return -1;
-	return (int)(sb.st_mode & 07777);
 }
 
 /* Entries of scratch whose name starts with prefix. */
@@ -191,7 +118,7 @@ test_ignored_signal(void)
 	st = wait_status(pid);
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	    "an ignored SIGHUP stays ignored");
-	is_str(slurp(file), "ign\n", "and the commit went through");
+	is_str(slurp(file, "(missing)"), "ign\n", "and the commit went through");
 }
 
 static void
@@ -215,10 +142,10 @@ test_commit(void)
 	ok(ops_atomic_write(&a, "hello\n", 6, &err) == 0 &&
 	        ops_atomic_write(&a, "world\n", 6, &err) == 0,
 	    "write twice");
-	is_str(slurp(file), "(missing)", "nothing at the target yet");
+	is_str(slurp(file, "(missing)"), "(missing)", "nothing at the target yet");
 	ok(ops_atomic_commit(&a, &err) == 0, "commit");
 	ok(a.tmp == NULL && a.path == NULL && a.fd == -1, "commit releases");
-	is_str(slurp(file), "hello\nworld\n", "target has the new content");
+	is_str(slurp(file, "(missing)"), "hello\nworld\n", "target has the new content");
 	is_int(mode_of(file), 0640, "target mode 0640 under umask 022");
 	is_int(count_prefix(".state.tsv."), 0, "no temporary left");
 
@@ -232,14 +159,14 @@ test_commit(void)
 	umask(022);
 	if (stat(file, &after) < 0)
 		bail_out("stat");
-	is_str(slurp(file), "v2\n", "replaced");
+	is_str(slurp(file, "(missing)"), "v2\n", "replaced");
 	is_int(mode_of(file), 0600, "mode 0640 under umask 077 is 0600");
 	ok(before.st_ino != after.st_ino, "a new inode (renamed, not edited)");
 
 	ok(ops_atomic_begin(&a, file, 0600, &err) == 0 &&
 	        ops_atomic_commit(&a, &err) == 0,
 	    "commit of an empty file");
-	is_str(slurp(file), "", "empty");
+	is_str(slurp(file, "(missing)"), "", "empty");
 	is_int(mode_of(file), 0600, "mode 0600");
 
 	/* a relative path: the temporary goes to the current directory */
@@ -251,7 +178,7 @@ test_commit(void)
 	        ops_atomic_write(&a, "r\n", 2, &err) == 0 &&
 	        ops_atomic_commit(&a, &err) == 0,
 	    "a relative path");
-	is_str(slurp(spath("rel.txt")), "r\n", "relative path committed");
+	is_str(slurp(spath("rel.txt"), "(missing)"), "r\n", "relative path committed");
 	if (fchdir(cwd) < 0)
 		bail_out("fchdir");
 	close(cwd);
@@ -270,7 +197,7 @@ test_abort(void)
 	    "begin, write");
 	is_int(count_prefix(".keep.tsv."), 1, "the temporary exists");
 	ops_atomic_abort(&a);
-	is_str(slurp(file), "old\n", "abort leaves the old file");
+	is_str(slurp(file, "(missing)"), "old\n", "abort leaves the old file");
 	is_int(count_prefix(".keep.tsv."), 0, "and no temporary");
 	ops_atomic_abort(&a);
 	ok(a.tmp == NULL && a.fd == -1, "abort twice is safe");
@@ -279,7 +206,7 @@ test_abort(void)
 	    "write after abort fails");
 	ok(ops_atomic_commit(&a, &err) == -1 && err.code == 3,
 	    "commit after abort fails");
-	is_str(slurp(file), "old\n", "still the old file");
+	is_str(slurp(file, "(missing)"), "old\n", "still the old file");
 }
 
 static void
@@ -312,7 +239,7 @@ test_failures(void)
 	        a.tmp == NULL && a.path == NULL,
 	    "commit fails when rename fails (%s)", err.msg);
 	is_int(count_prefix(".adir."), 0, "the temporary is removed");
-	is_str(slurp(spath("adir/f")), "f", "the target is untouched");
+	is_str(slurp(spath("adir/f"), "(missing)"), "f", "the target is untouched");
 
 	/* a failed write (EFBIG) closes the temporary: no commit possible */
 	put(file, "old\n");
@@ -341,7 +268,7 @@ test_failures(void)
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	    "a failed write makes commit fail (child %d)",
 	    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-	is_str(slurp(file), "old\n", "the old file stays");
+	is_str(slurp(file, "(missing)"), "old\n", "the old file stays");
 	is_int(count_prefix(".wfail.tsv."), 0, "no temporary stays");
 }
 
@@ -430,7 +357,7 @@ test_exit_paths(void)
 		    "%s: the handler removed the temporary",
 		    strsignal(sigs[i]));
 	}
-	is_str(slurp(file), "old\n", "target untouched by the dead children");
+	is_str(slurp(file, "(missing)"), "old\n", "target untouched by the dead children");
 
 	/* a forked child that exits does not remove its parent's temps */
 	if (ops_atomic_begin(&mine, file, 0640, &err) < 0)
@@ -637,7 +564,7 @@ test_crash_replace(void)
 int
 main(void)
 {
-	scratch_make();
+	scratch_make("t-atomic");
 	test_ignored_signal();
 	test_commit();
 	test_abort();

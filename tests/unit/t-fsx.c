@@ -22,74 +22,14 @@
 #include "buf.h"
 #include "diag.h"
 #include "fsx.h"
+#include "scratch.h"
 #include "tap.h"
 
 #define BIG (1024 * 1024)
 #define NOBODY 65534
 
-static char scratch[256];
 static unsigned char *big_buf; /* global: reachable in forked children */
 static volatile sig_atomic_t ticks;
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-scratch_make(void)
-{
-	const char *t = getenv("TMPDIR");
-
-	if (snprintf(scratch, sizeof(scratch), "%s/ops-t-fsx.XXXXXX",
-	        t && *t ? t : "/tmp") >= (int)sizeof(scratch))
-		bail_out("TMPDIR too long");
-	if (mkdtemp(scratch) == NULL)
-		bail_out("mkdtemp %s: %s", scratch, strerror(errno));
-}
-
-static void
-scratch_remove(void)
-{
-	nftw(scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static const char *
-spath(const char *name)
-{
-	static char bufs[16][PATH_MAX];
-	static int k;
-
-	k = (k + 1) % 16;
-	if (snprintf(bufs[k], sizeof(bufs[k]), "%s/%s", scratch, name) >=
-	    (int)sizeof(bufs[k]))
-		bail_out("path too long");
-	return bufs[k];
-}
-
-static void
-put(const char *path, const char *s)
-{
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || ops_write_all(fd, s, strlen(s)) < 0 || close(fd) < 0)
-		bail_out("write %s: %s", path, strerror(errno));
-}
-
-static int
-mode_of(const char *path)
-{
-	struct stat sb;
-
-	if (stat(path, &sb) < 0)
-		return -1;
-	return (int)(sb.st_mode & 07777);
-}
 
 static void
 on_alarm(int sig)
@@ -568,7 +508,7 @@ test_confpath(void)
 int
 main(void)
 {
-	scratch_make();
+	scratch_make("t-fsx");
 	test_write_read_all();
 	test_read_file();
 	test_mkdir_p();

@@ -24,86 +24,12 @@
 #include "diag.h"
 #include "fsx.h"
 #include "store.h"
+#include "scratch.h"
 #include "tap.h"
 #include "tsv.h"
 
-static char scratch[256];
 static const char *const cols3[] = {"ts", "id", "event"};
 static const char *const cols2[] = {"a", "b"};
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-scratch_make(void)
-{
-	const char *t = getenv("TMPDIR");
-
-	if (snprintf(scratch, sizeof(scratch), "%s/ops-t-store.XXXXXX",
-	        t && *t ? t : "/tmp") >= (int)sizeof(scratch))
-		bail_out("TMPDIR too long");
-	if (mkdtemp(scratch) == NULL)
-		bail_out("mkdtemp %s: %s", scratch, strerror(errno));
-}
-
-static void
-scratch_remove(void)
-{
-	nftw(scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static const char *
-spath(const char *name)
-{
-	static char bufs[16][PATH_MAX];
-	static int k;
-
-	k = (k + 1) % 16;
-	if (snprintf(bufs[k], sizeof(bufs[k]), "%s/%s", scratch, name) >=
-	    (int)sizeof(bufs[k]))
-		bail_out("path too long");
-	return bufs[k];
-}
-
-static void
-put(const char *path, const char *s)
-{
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || ops_write_all(fd, s, strlen(s)) < 0 || close(fd) < 0)
-		bail_out("write %s: %s", path, strerror(errno));
-}
-
-/* The whole file as a string, in a static buffer ("" when missing). */
-static const char *
-slurp(const char *path)
-{
-	static struct ops_buf b;
-	struct ops_err err;
-
-	ops_buf_release(&b);
-	ops_buf_init(&b, 0);
-	if (ops_read_file(path, 64 << 20, &b, &err) < 0)
-		return "";
-	return ops_buf_cstr(&b);
-}
-
-static int
-mode_of(const char *path)
-{
-	struct stat sb;
-
-	if (stat(path, &sb) < 0)
-		return -1;
-	return (int)(sb.st_mode & 07777);
-}
 
 static long long
 ms_now(void)
@@ -128,9 +54,9 @@ test_create_and_append(void)
 	file = spath("data/sub/tickets.tsv");
 	is_str(st.path, file, "store path is DIR/NAME");
 	is_int(mode_of(spath("data")), 0750, "directories made 0750");
-	is_str(slurp(file), "", "no header before the lock");
+	is_str(slurp(file, ""), "", "no header before the lock");
 	ok(ops_store_lock(&st, 1000, &err) == 0 && st.locked, "lock");
-	is_str(slurp(file), "ts\tid\tevent\n", "lock writes the header");
+	is_str(slurp(file, ""), "ts\tid\tevent\n", "lock writes the header");
 	ok(ops_store_append(&st, "1\tt1\topen\n", 10, &err) == 0, "append");
 	ok(ops_store_append(&st, "", 0, &err) == 0, "append of nothing");
 	ops_store_close(&st);
@@ -144,7 +70,7 @@ test_create_and_append(void)
 	ok(ops_store_append(&st, "2\tt1\tclose\n3\tt2\topen\n", 21, &err) == 0,
 	    "append a batch of two lines");
 	ops_store_close(&st);
-	is_str(slurp(file),
+	is_str(slurp(file, ""),
 	    "ts\tid\tevent\n1\tt1\topen\n2\tt1\tclose\n3\tt2\topen\n",
 	    "header written once, batches appended");
 	is_int(mode_of(file), 0640, "store mode 0640 under umask 022");
@@ -162,7 +88,7 @@ test_create_and_append(void)
 	ok(!st.locked && ops_store_append(&st, "4\tx\ty\n", 6, &err) == -1,
 	    "append after unlock fails");
 	ops_store_close(&st);
-	is_str(slurp(file),
+	is_str(slurp(file, ""),
 	    "ts\tid\tevent\n1\tt1\topen\n2\tt1\tclose\n3\tt2\topen\n",
 	    "refused appends wrote nothing");
 }
@@ -220,10 +146,10 @@ test_torn_tail(void)
 	        ops_store_lock(&st, 0, &err) == 0,
 	    "open a store with a torn tail");
 	ok(ops_store_append(&st, "5\t6\n", 4, &err) == 0, "append");
-	is_str(slurp(file), "a\tb\n1\t2\n3\n5\t6\n",
+	is_str(slurp(file, ""), "a\tb\n1\t2\n3\n5\t6\n",
 	    "append adds a newline before the torn tail's successor");
 	ok(ops_store_append(&st, "7\t8\n", 4, &err) == 0, "append again");
-	is_str(slurp(file), "a\tb\n1\t2\n3\n5\t6\n7\t8\n",
+	is_str(slurp(file, ""), "a\tb\n1\t2\n3\n5\t6\n7\t8\n",
 	    "no newline added when the file ends in one");
 	ops_store_close(&st);
 }
@@ -253,7 +179,7 @@ test_header_mismatch(void)
 	ok(ops_store_append(&st, "1\t2\t3\n", 6, &err) == -1,
 	    "no append after a refused lock");
 	ops_store_close(&st);
-	is_str(slurp(file), "a\tb\n1\t2\n", "file untouched");
+	is_str(slurp(file, ""), "a\tb\n1\t2\n", "file untouched");
 
 	/* our header plus more columns is another header, too */
 	put(file, "ts\tid\tevent\tmore\n");
@@ -344,7 +270,7 @@ test_lock_timeout(void)
 	ok(dt >= 100, "and it did wait (%lld ms)", dt);
 	waitpid(pid, &status, 0);
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "holder child");
-	is_str(slurp(file), "a\tb\n", "header written after the wait");
+	is_str(slurp(file, ""), "a\tb\n", "header written after the wait");
 	ops_store_close(&st);
 }
 
@@ -390,7 +316,7 @@ test_short_write(void)
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "a short write (RLIMIT_FSIZE) fails with code 3 (child %d)",
 	    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	is_str(slurp(file), "a\tb\n1\t2\n3",
+	is_str(slurp(file, ""), "a\tb\n1\t2\n3",
 	    "the file is truncated back to its former content");
 }
 
@@ -417,7 +343,7 @@ test_open_errors(void)
 	            -1 &&
 	        err.code == 3,
 	    "a symlink is refused (%s)", err.msg);
-	is_str(slurp(spath("plain")), "x", "the link target is untouched");
+	is_str(slurp(spath("plain"), ""), "x", "the link target is untouched");
 
 	if (mkfifo(spath("fifo.tsv"), 0600) < 0)
 		bail_out("mkfifo");
@@ -514,15 +440,15 @@ test_concurrent(void)
 	ops_tsv_close(&r);
 	is_int(rows, WRITERS * BATCHES * 3, "every line is there");
 	is_int(bad, 0, "no interleaved or broken batch");
-	ok(strncmp(slurp(file), "ts\tid\tevent\n", 12) == 0 &&
-	        strstr(slurp(file) + 1, "ts\tid") == NULL,
+	ok(strncmp(slurp(file, ""), "ts\tid\tevent\n", 12) == 0 &&
+	        strstr(slurp(file, "") + 1, "ts\tid") == NULL,
 	    "one header");
 }
 
 int
 main(void)
 {
-	scratch_make();
+	scratch_make("t-store");
 	test_create_and_append();
 	test_modes();
 	test_torn_tail();

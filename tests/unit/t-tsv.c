@@ -19,10 +19,10 @@
 #include "buf.h"
 #include "diag.h"
 #include "fsx.h"
+#include "scratch.h"
 #include "tap.h"
 #include "tsv.h"
 
-static char scratch[256];
 static void *rows_fields, *rows_lens;
 static struct ops_buf rows_buf;
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
@@ -37,49 +37,8 @@ rnd(void)
 	return rng_state * 2685821657736338717ULL;
 }
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-scratch_make(void)
-{
-	const char *t = getenv("TMPDIR");
-
-	if (snprintf(scratch, sizeof(scratch), "%s/ops-t-tsv.XXXXXX",
-	        t && *t ? t : "/tmp") >= (int)sizeof(scratch))
-		bail_out("TMPDIR too long");
-	if (mkdtemp(scratch) == NULL)
-		bail_out("mkdtemp %s: %s", scratch, strerror(errno));
-}
-
-static void
-scratch_remove(void)
-{
-	nftw(scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* scratch/name in one of 16 rotating static buffers */
 static const char *
-spath(const char *name)
-{
-	static char bufs[16][PATH_MAX];
-	static int k;
-
-	k = (k + 1) % 16;
-	if (snprintf(bufs[k], sizeof(bufs[k]), "%s/%s", scratch, name) >=
-	    (int)sizeof(bufs[k]))
-		bail_out("path too long");
-	return bufs[k];
-}
-
-static const char *
-put(const char *name, const void *data, size_t len)
+put_bytes(const char *name, const void *data, size_t len)
 {
 	const char *p = spath(name);
 	int fd;
@@ -93,7 +52,7 @@ put(const char *name, const void *data, size_t len)
 static const char *
 puts_file(const char *name, const char *s)
 {
-	return put(name, s, strlen(s));
+	return put_bytes(name, s, strlen(s));
 }
 
 static void
@@ -405,7 +364,7 @@ test_malformed(void)
 	    {OPS_TSV_BAD, 12, "bad escape: \\ then byte 0x01 in field \"b\""},
 	    {0, 11, NULL},
 	};
-	const char *p = put("bad.tsv", data, sizeof(data) - 1);
+	const char *p = put_bytes("bad.tsv", data, sizeof(data) - 1);
 	struct ops_tsv_reader r;
 	struct ops_err err;
 	size_t i;
@@ -458,7 +417,7 @@ test_empty_and_torn(void)
 	int idx[2] = {7, 7};
 
 	ops_err_clear(&err);
-	ok(ops_tsv_open(&r, put("empty.tsv", "", 0), 0, &err) == 0 &&
+	ok(ops_tsv_open(&r, put_bytes("empty.tsv", "", 0), 0, &err) == 0 &&
 	        r.ncols == 0 && !r.torn,
 	    "empty file: empty store");
 	ok(ops_tsv_columns(&r, names, idx, 2, &err) == 0 && idx[0] == -1 &&
@@ -536,7 +495,7 @@ test_header_errors(void)
 	size_t i;
 
 	for (i = 0; i < OPS_ARRAY_SIZE(rows); i++) {
-		p = put("hdr.tsv", rows[i].data, rows[i].len);
+		p = put_bytes("hdr.tsv", rows[i].data, rows[i].len);
 		ops_err_clear(&err);
 		ok(ops_tsv_open(&r, p, 0, &err) == -1 && err.code == 2 &&
 		        err.line == 1 && strcmp(err.file, p) == 0,
@@ -551,14 +510,14 @@ test_header_errors(void)
 	}
 	if (ops_buf_adds(&b, "\n") < 0)
 		bail_out("buf");
-	p = put("cols64.tsv", b.data, b.len);
+	p = put_bytes("cols64.tsv", b.data, b.len);
 	ok(ops_tsv_open(&r, p, 0, &err) == 0 && r.ncols == OPS_TSV_MAX_COLS,
 	    "%d columns are allowed", OPS_TSV_MAX_COLS);
 	ops_tsv_close(&r);
 	b.len--;
 	if (ops_buf_adds(&b, "\textra\n") < 0)
 		bail_out("buf");
-	p = put("cols65.tsv", b.data, b.len);
+	p = put_bytes("cols65.tsv", b.data, b.len);
 	ops_err_clear(&err);
 	ok(ops_tsv_open(&r, p, 0, &err) == -1 && err.code == 2 && err.line == 1,
 	    "%d columns are not", OPS_TSV_MAX_COLS + 1);
@@ -587,7 +546,7 @@ test_long_lines(void)
 	    ops_buf_adds(&b, "\t1\n") < 0 || ops_buf_add(&b, s, 99) < 0 ||
 	    ops_buf_adds(&b, "\t2\nok\t3\n") < 0)
 		bail_out("buf");
-	p = put("long1.tsv", b.data, b.len);
+	p = put_bytes("long1.tsv", b.data, b.len);
 	if (ops_tsv_open(&r, p, 0, &err) < 0)
 		bail_out("open: %s", err.msg);
 	ops_tsv_set_max_line(&r, 100);
@@ -610,7 +569,7 @@ test_long_lines(void)
 	    ops_buf_add(&b, s, big) < 0 || ops_buf_adds(&b, "\t\n3\t4\n") < 0 ||
 	    ops_buf_add(&b, s, near - 2) < 0 || ops_buf_adds(&b, "\ty\n") < 0)
 		bail_out("buf");
-	p = put("long2.tsv", b.data, b.len);
+	p = put_bytes("long2.tsv", b.data, b.len);
 	if (ops_tsv_open(&r, p, 0, &err) < 0)
 		bail_out("open: %s", err.msg);
 	ok(ops_tsv_next(&r, &err) == 1 && r.line == 2, "line before");
@@ -635,7 +594,7 @@ test_long_lines(void)
 	ops_buf_reset(&b);
 	if (ops_buf_adds(&b, "a\n1\n") < 0 || ops_buf_add(&b, s, big) < 0)
 		bail_out("buf");
-	p = put("long3.tsv", b.data, b.len);
+	p = put_bytes("long3.tsv", b.data, b.len);
 	if (ops_tsv_open(&r, p, 0, &err) < 0)
 		bail_out("open: %s", err.msg);
 	ok(ops_tsv_next(&r, &err) == 1 && ops_tsv_next(&r, &err) == 0 && r.torn,
@@ -643,13 +602,13 @@ test_long_lines(void)
 	ops_tsv_close(&r);
 
 	/* a header longer than max_line */
-	p = put("long4.tsv", s, OPS_TSV_MAX_LINE + 10);
+	p = put_bytes("long4.tsv", s, OPS_TSV_MAX_LINE + 10);
 	ops_err_clear(&err);
 	ok(ops_tsv_open(&r, p, 0, &err) == 0 && r.ncols == 0 && r.torn,
 	    "a torn long header: empty store");
 	ops_tsv_close(&r);
 	memcpy(s + OPS_TSV_MAX_LINE + 5, "\n", 1);
-	p = put("long5.tsv", s, OPS_TSV_MAX_LINE + 10);
+	p = put_bytes("long5.tsv", s, OPS_TSV_MAX_LINE + 10);
 	ok(ops_tsv_open(&r, p, 0, &err) == -1 && err.code == 2 && err.line == 1,
 	    "a header longer than max_line: code 2 at line 1");
 	is_str(err.msg, "line longer than 1048576 bytes", "its message");
@@ -730,7 +689,7 @@ test_random_store(void)
 	make_rows(&rows_buf, fields, lens, n);
 	ok(rows_buf.len > 3 * 256 * 1024,
 	    "random store spans several reads (%zu bytes)", rows_buf.len);
-	p = put("random.tsv", rows_buf.data, rows_buf.len);
+	p = put_bytes("random.tsv", rows_buf.data, rows_buf.len);
 	if (ops_tsv_open(&r, p, 0, &err) < 0)
 		bail_out("open: %s", err.msg);
 	is_int(check_rows(&r, fields, lens, n), 0,
@@ -779,7 +738,7 @@ test_random_store(void)
 int
 main(void)
 {
-	scratch_make();
+	scratch_make("t-tsv");
 	test_escape_table();
 	test_unescape_table();
 	test_roundtrip();

@@ -1,0 +1,96 @@
+/*
+ * scratch.c - a scratch directory and small file helpers for unit tests
+ * SPDX-License-Identifier: MIT
+ */
+#include "compat.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "fsx.h"
+#include "scratch.h"
+#include "tap.h"
+
+char scratch[256];
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void
+scratch_make(const char *name)
+{
+	const char *t = getenv("TMPDIR");
+
+	if (snprintf(scratch, sizeof(scratch), "%s/ops-%s.XXXXXX",
+		t && *t ? t : "/tmp", name) >= (int)sizeof(scratch))
+		bail_out("TMPDIR too long");
+	if (mkdtemp(scratch) == NULL)
+		bail_out("mkdtemp %s: %s", scratch, strerror(errno));
+}
+
+void
+scratch_remove(void)
+{
+	nftw(scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+const char *
+spath(const char *name)
+{
+	static char bufs[16][PATH_MAX];
+	static int k;
+
+	k = (k + 1) % 16;
+	if (snprintf(bufs[k], sizeof(bufs[k]), "%s/%s", scratch, name) >=
+	    (int)sizeof(bufs[k]))
+		bail_out("path too long");
+	return bufs[k];
+}
+
+void
+put(const char *path, const char *s)
+{
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || ops_write_all(fd, s, strlen(s)) < 0 || close(fd) < 0)
+		bail_out("write %s: %s", path, strerror(errno));
+}
+
+const char *
+slurp(const char *path, const char *missing)
+{
+	static struct ops_buf b;
+	struct ops_err err;
+
+	ops_buf_release(&b);
+	ops_buf_init(&b, 0);
+	if (ops_read_file(path, 64 << 20, &b, &err) < 0)
+		return missing;
+	return ops_buf_cstr(&b);
+}
+
+int
+mode_of(const char *path)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) < 0)
+		return -1;
+	return (int)(sb.st_mode & 07777);
+}

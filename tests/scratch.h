@@ -1,0 +1,26 @@
+/*
+ * scratch.h - a scratch directory and small file helpers for unit tests
+ * SPDX-License-Identifier: MIT
+ *
+ * scratch_make("t-store") makes $TMPDIR/ops-t-store.XXXXXX (bail_out on
+ * failure); scratch_remove() deletes it with everything inside.
+ */
+#ifndef OPS_TEST_SCRATCH_H
+#define OPS_TEST_SCRATCH_H
+
+#include "compat.h"
+
+extern char scratch[256];
+
+void scratch_make(const char *name);
+void scratch_remove(void);
+/* scratch/name, in one of 16 rotating static buffers */
+const char *spath(const char *name);
+/* Write s to path (created 0644, truncated); bail_out on failure. */
+void put(const char *path, const char *s);
+/* The whole file as a string in a static buffer, or missing when absent. */
+const char *slurp(const char *path, const char *missing);
+/* Permission bits of path, -1 when it cannot be stat'ed. */
+int mode_of(const char *path);
+
+#endif
