@@ -224,6 +224,27 @@ load_one(struct opts *o, const char *path, long id, struct tk_table *tab,
 	return 0;
 }
 
+/*
+ * Open and lock the store and load ticket id from it: the start of every
+ * change to an existing ticket.  On failure everything is released.
+ */
+static int
+begin_ticket(struct opts *o, long id, struct ops_store *st,
+    struct tk_table *tab, struct ticket **t, struct ops_err *err)
+{
+	char *path = NULL;
+	int rc;
+
+	tk_table_init(tab);
+	rc = store_begin(o, st, &path, err);
+	if (rc == 0 && (rc = load_one(o, path, id, tab, t, err)) < 0)
+		ops_store_close(st);
+	if (rc < 0)
+		tk_table_release(tab);
+	free(path);
+	return rc;
+}
+
 /* ---- new ---- */
 
 static int
@@ -388,7 +409,6 @@ cmd_set(struct opts *o, int argc, char **argv)
 	struct tk_table tab;
 	struct ticket *t;
 	struct batch bt;
-	char *path = NULL;
 	char (*tsbuf)[OPS_RFC3339_SIZE];
 	const char *by = ops_cli_user(o->by);
 	long id;
@@ -405,17 +425,8 @@ cmd_set(struct opts *o, int argc, char **argv)
 			return OPS_EXIT_USAGE;
 		}
 	}
-	tk_table_init(&tab);
-	if (store_begin(o, &st, &path, &err) < 0) {
-		free(path);
+	if (begin_ticket(o, id, &st, &tab, &t, &err) < 0)
 		return fail(&err);
-	}
-	if (load_one(o, path, id, &tab, &t, &err) < 0) {
-		ops_store_close(&st);
-		tk_table_release(&tab);
-		free(path);
-		return fail(&err);
-	}
 	tsbuf = ops_xcalloc((size_t)argc, sizeof(*tsbuf));
 	batch_init(&bt, id, by);
 	for (i = 1; i < argc; i++) {
@@ -440,7 +451,6 @@ cmd_set(struct opts *o, int argc, char **argv)
 	}
 	free(tsbuf);
 	tk_table_release(&tab);
-	free(path);
 	return rc;
 }
 
@@ -452,7 +462,6 @@ cmd_note(struct opts *o, int argc, char **argv)
 	struct tk_table tab;
 	struct ticket *t;
 	struct batch bt;
-	char *path = NULL;
 	const char *by = ops_cli_user(o->by);
 	long id;
 
@@ -466,18 +475,11 @@ cmd_note(struct opts *o, int argc, char **argv)
 		ops_warn("the note is empty");
 		return OPS_EXIT_USAGE;
 	}
-	tk_table_init(&tab);
-	if (store_begin(o, &st, &path, &err) < 0 ||
-	    load_one(o, path, id, &tab, &t, &err) < 0) {
-		ops_store_close(&st);
-		tk_table_release(&tab);
-		free(path);
+	if (begin_ticket(o, id, &st, &tab, &t, &err) < 0)
 		return fail(&err);
-	}
 	batch_init(&bt, id, by);
 	batch_add(&bt, "note", "", argv[1]);
 	tk_table_release(&tab);
-	free(path);
 	if (store_finish(&st, &bt, &err) < 0)
 		return fail(&err);
 	return OPS_EXIT_OK;
@@ -491,7 +493,6 @@ cmd_close(struct opts *o, int argc, char **argv)
 	struct tk_table tab;
 	struct ticket *t;
 	struct batch bt;
-	char *path = NULL;
 	const char *by = ops_cli_user(o->by);
 	long id;
 
@@ -509,21 +510,14 @@ cmd_close(struct opts *o, int argc, char **argv)
 		    0) ||
 	    check_text("--by", by, MAX_LINE_FIELD, false, &err) < 0)
 		return fail(&err);
-	tk_table_init(&tab);
-	if (store_begin(o, &st, &path, &err) < 0 ||
-	    load_one(o, path, id, &tab, &t, &err) < 0) {
-		ops_store_close(&st);
-		tk_table_release(&tab);
-		free(path);
+	if (begin_ticket(o, id, &st, &tab, &t, &err) < 0)
 		return fail(&err);
-	}
 	if (t->status != ST_CONFIRMING) {
 		ops_warn("ticket %ld is %s; only a confirming ticket can be "
 			 "closed (first: opsticket set %ld status=confirming)",
 		    id, tk_status_name[t->status], id);
 		ops_store_close(&st);
 		tk_table_release(&tab);
-		free(path);
 		return OPS_EXIT_USAGE;
 	}
 	batch_init(&bt, id, by);
@@ -531,7 +525,6 @@ cmd_close(struct opts *o, int argc, char **argv)
 		batch_add(&bt, "note", "", o->note);
 	batch_add(&bt, "close", "approver", o->approver);
 	tk_table_release(&tab);
-	free(path);
 	if (store_finish(&st, &bt, &err) < 0)
 		return fail(&err);
 	return OPS_EXIT_OK;
