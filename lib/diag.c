@@ -224,3 +224,36 @@ ops_fatal(int code, const char *fmt, ...)
 	va_end(ap);
 	exit(code);
 }
+
+const char *
+ops_diag_shown(char *dst, size_t size, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+	unsigned char c;
+
+	if (size == 0)
+		return dst;
+	for (i = 0; i < len && i < 60 && o + 8 < size; i++) {
+		c = (unsigned char)s[i];
+		if (c == '\t' || c == '\n' || c == '\r' || c == '\\' ||
+		    c == '"') {
+			dst[o++] = '\\';
+			dst[o++] = c == '\t' ? 't' : c == '\n' ? 'n' :
+			    c == '\r' ? 'r' : (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 15];
+		} else {
+			dst[o++] = (char)c;
+		}
+	}
+	if (i < len && o + 4 <= size) {
+		memcpy(dst + o, "...", 3);
+		o += 3;
+	}
+	dst[o] = '\0';
+	return dst;
+}

@@ -30,6 +30,13 @@ const char *ops_prog(void);
 void ops_diag_set_verbose(int level);
 int ops_diag_verbose(void);
 
+/*
+ * Input quoted back in a message: s[0..len) into dst, TAB, LF, CR,
+ * backslash and '"' as \t \n \r \\ \", other control bytes as \xHH,
+ * cut after 60 bytes with "...".  dst is always terminated.  Returns dst.
+ */
+const char *ops_diag_shown(char *dst, size_t size, const char *s, size_t len);
+
 /* Reset err to "no error". */
 void ops_err_clear(struct ops_err *err);
 

@@ -40,36 +40,6 @@ store_init(struct ops_store *st)
 	st->locked = false;
 }
 
-/* s[0..len) for a message: TAB as \t, other control bytes as \xHH. */
-static const char *
-shown(char *dst, size_t size, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i, o = 0;
-	unsigned char c;
-
-	for (i = 0; i < len && o + 8 < size; i++) {
-		c = (unsigned char)s[i];
-		if (c == '\t' || c == '\\' || c == '"') {
-			dst[o++] = '\\';
-			dst[o++] = c == '\t' ? 't' : (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
-			dst[o++] = '\\';
-			dst[o++] = 'x';
-			dst[o++] = hex[c >> 4];
-			dst[o++] = hex[c & 15];
-		} else {
-			dst[o++] = (char)c;
-		}
-	}
-	if (i < len && o + 4 <= size) {
-		memcpy(dst + o, "...", 3);
-		o += 3;
-	}
-	dst[o] = '\0';
-	return dst;
-}
-
 int
 ops_store_open(struct ops_store *st, const char *dir, const char *name,
     const char *const cols[], size_t n, mode_t mode, struct ops_err *err)
@@ -264,9 +234,9 @@ check_header(struct ops_store *st, struct ops_err *err)
 		cut = (size_t)(got - have);
 	return ops_err_at(err, OPS_EXIT_USAGE, st->path, 1,
 	    "header is \"%s\"%s, expected \"%s\"",
-	    shown(hshow, sizeof(hshow), have, cut),
+	    ops_diag_shown(hshow, sizeof(hshow), have, cut),
 	    got == NULL && (size_t)n < sizeof(have) ? " (no newline)" : "",
-	    shown(wshow, sizeof(wshow), st->header, hlen - 1));
+	    ops_diag_shown(wshow, sizeof(wshow), st->header, hlen - 1));
 }
 
 int

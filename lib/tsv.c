@@ -40,55 +40,6 @@ reader_init(struct ops_tsv_reader *r)
 	r->max_line = OPS_TSV_MAX_LINE;
 }
 
-/* The letter after the backslash that escapes c (TAB, LF, CR, backslash). */
-static char
-escape_letter(unsigned char c)
-{
-	switch (c) {
-	case '\t':
-		return 't';
-	case '\n':
-		return 'n';
-	case '\r':
-		return 'r';
-	default:
-		return (char)c;
-	}
-}
-
-/*
- * s[0..len) for a message, in dst: control bytes and backslashes escaped,
- * cut after 60 bytes.  Returns dst.
- */
-static const char *
-shown(char *dst, size_t size, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i, o = 0;
-	unsigned char c;
-
-	for (i = 0; i < len && i < 60 && o + 8 < size; i++) {
-		c = (unsigned char)s[i];
-		if (c == '\t' || c == '\n' || c == '\r' || c == '\\') {
-			dst[o++] = '\\';
-			dst[o++] = escape_letter(c);
-		} else if (c < 0x20 || c == 0x7f) {
-			dst[o++] = '\\';
-			dst[o++] = 'x';
-			dst[o++] = hex[c >> 4];
-			dst[o++] = hex[c & 15];
-		} else {
-			dst[o++] = (char)c;
-		}
-	}
-	if (i < len && o + 4 <= size) {
-		memcpy(dst + o, "...", 3);
-		o += 3;
-	}
-	dst[o] = '\0';
-	return dst;
-}
-
 /* Largest buffer: a line of max_line bytes plus its newline, CHUNK at least. */
 static size_t
 buf_limit(const struct ops_tsv_reader *r)
@@ -392,7 +343,7 @@ parse_header(
 		    !ops_tsv_is_colname(r->cols[i]))
 			return ops_err_at(err, OPS_EXIT_USAGE, r->path, 1,
 			    "bad column name \"%s\" (names are [a-z0-9_]+)",
-			    shown(show, sizeof(show), r->cols[i], nlen));
+			    ops_diag_shown(show, sizeof(show), r->cols[i], nlen));
 		for (j = 0; j < i; j++) {
 			if (strcmp(r->cols[i], r->cols[j]) == 0)
 				return ops_err_at(err, OPS_EXIT_USAGE, r->path,
