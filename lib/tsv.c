@@ -102,24 +102,30 @@ fill(struct ops_tsv_reader *r, struct ops_err *err)
  * line is then torn), -1 on a read error.
  */
 static int
-skip_long(struct ops_tsv_reader *r, struct ops_err *err)
+skip_long(struct ops_tsv_reader *r, size_t pending, struct ops_err *err)
 {
+	uint64_t line_start = r->offset;
 	char *nl;
 	int rc;
 
+	r->offset += pending;
 	for (;;) {
 		r->start = r->end = 0;
 		rc = fill(r, err);
 		if (rc <= 0) {
-			if (rc == 0)
+			if (rc == 0) {
 				r->torn = true;
+				r->offset = line_start;
+			}
 			return rc;
 		}
 		nl = memchr(r->buf, '\n', r->end);
 		if (nl != NULL) {
 			r->start = (size_t)(nl - r->buf) + 1;
+			r->offset += r->start;
 			return LONG_LINE;
 		}
+		r->offset += r->end;
 	}
 }
 
@@ -144,6 +150,7 @@ next_line(
 			*line = r->buf + r->start;
 			n = (size_t)(nl - *line);
 			r->start += n + 1;
+			r->offset += n + 1;
 			if (n > r->max_line)
 				return LONG_LINE;
 			*len = n;
@@ -151,7 +158,7 @@ next_line(
 		}
 		scanned = r->end - r->start;
 		if (scanned > r->max_line)
-			return skip_long(r, err);
+			return skip_long(r, scanned, err);
 		rc = fill(r, err);
 		if (rc < 0)
 			return -1;
@@ -419,6 +426,24 @@ ops_tsv_fdopen(
 {
 	reader_init(r);
 	return start(r, fd, name ? name : "-", err);
+}
+
+int
+ops_tsv_seek(struct ops_tsv_reader *r, uint64_t offset, long line,
+    struct ops_err *err)
+{
+	if (r->ncols == 0 || r->fd < 0)
+		return ops_err_at(err, OPS_EXIT_USAGE, r->path, 0,
+		    "cannot seek in an empty store");
+	if (lseek(r->fd, (off_t)offset, SEEK_SET) < 0)
+		return ops_err_at(err, OPS_EXIT_FAIL, r->path, 0,
+		    "cannot seek:");
+	r->start = r->end = 0;
+	r->eof = false;
+	r->torn = false;
+	r->offset = offset;
+	r->line = line;
+	return 0;
 }
 
 void

@@ -55,6 +55,8 @@ struct ops_tsv_reader {
 	size_t nf;             /* fields in the current row (== ncols) */
 	char *f[OPS_TSV_MAX_COLS];    /* current row: unescaped, NUL-terminated */
 	size_t fl[OPS_TSV_MAX_COLS];  /* their lengths (a field may hold \n) */
+	uint64_t offset;       /* bytes of whole lines read so far, header
+	                          included: where the next line starts */
 	bool torn;             /* the file ended in a line without newline */
 	bool missing;          /* the file did not exist (OPS_TSV_MISSING_OK) */
 	/* private: */
@@ -79,6 +81,15 @@ struct ops_tsv_reader {
 int ops_tsv_open(struct ops_tsv_reader *r, const char *path, int flags,
     struct ops_err *err) OPS_WUR;
 int ops_tsv_fdopen(struct ops_tsv_reader *r, int fd, const char *name,
+    struct ops_err *err) OPS_WUR;
+
+/*
+ * Go on reading at byte offset, which must be where a line starts, counting
+ * lines from line (the number of the line before it): skips a part already
+ * known, e.g. folded into a snapshot.  Needs a seekable file with a header.
+ * -1 with err.
+ */
+int ops_tsv_seek(struct ops_tsv_reader *r, uint64_t offset, long line,
     struct ops_err *err) OPS_WUR;
 
 /*

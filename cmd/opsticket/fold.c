@@ -64,18 +64,22 @@ tk_table_release(struct tk_table *tab)
 {
 	size_t i;
 
-	for (i = 0; i < tab->cap; i++)
-		ticket_release(&tab->t[i]);
+	for (i = 0; i < tab->cap; i++) {
+		if (tab->t[i] == NULL)
+			continue;
+		ticket_release(tab->t[i]);
+		free(tab->t[i]);
+	}
 	free(tab->t);
 	tk_table_init(tab);
 }
 
 struct ticket *
-tk_get(struct tk_table *tab, long id)
+tk_get(const struct tk_table *tab, long id)
 {
-	if (id < 1 || (size_t)id >= tab->cap || tab->t[id].id != id)
+	if (id < 1 || (size_t)id >= tab->cap)
 		return NULL;
-	return &tab->t[id];
+	return tab->t[id];
 }
 
 static int
@@ -223,17 +227,27 @@ apply_set(struct ticket *t, const char *field, const char *v, size_t vl,
 	return NULL;
 }
 
-static void
-grow_table(struct tk_table *tab, long id)
+struct ticket *
+tk_table_add(struct tk_table *tab, long id)
 {
 	size_t old = tab->cap;
+	struct ticket *t;
 
-	if ((size_t)id < tab->cap)
-		return;
-	ops_xgrow((void **)&tab->t, &tab->cap, (size_t)id + 1,
-	    sizeof(*tab->t));
-	memset(tab->t + old, 0, (tab->cap - old) * sizeof(*tab->t));
+	if ((size_t)id >= tab->cap) {
+		ops_xgrow((void **)&tab->t, &tab->cap, (size_t)id + 1,
+		    sizeof(*tab->t));
+		memset(tab->t + old, 0, (tab->cap - old) * sizeof(*tab->t));
+	}
+	if (tab->t[id] != NULL)
+		return NULL;
+	t = ops_xcalloc(1, sizeof(*t));
+	t->id = id;
+	tab->t[id] = t;
+	return t;
 }
+
+/* apply(): the event is for a ticket a partial snapshot load left out */
+static const char need_full[] = "ticket not loaded";
 
 static bool
 is(const char *s, size_t len, const char *lit, size_t litlen)
@@ -267,7 +281,8 @@ apply(struct tk_table *tab, const struct tk_load *o, char *const f[],
 	if (IS(C_EVENT, "note")) {
 		t = tk_get(tab, id);
 		if (t == NULL)
-			return "event for a ticket that was never created";
+			return tab->partial ? need_full :
+			    "event for a ticket that was never created";
 		need_ts = t->response_s[0] == '\0' || (o->flags & TK_EVENTS);
 	} else {
 		need_ts = true;
@@ -280,11 +295,9 @@ apply(struct tk_table *tab, const struct tk_load *o, char *const f[],
 		if (o->grep && tk_contains(f[C_VALUE], o->grep))
 			t->grep_hit = true;
 	} else if (IS(C_EVENT, "new")) {
-		grow_table(tab, id);
-		t = &tab->t[id];
-		if (t->id != 0)
+		t = tk_table_add(tab, id);
+		if (t == NULL)
 			return "ticket created twice";
-		t->id = id;
 		t->status = ST_RECEIVED;
 		t->kind = KIND_INCIDENT;
 		t->created = t->occurred = ts;
@@ -294,7 +307,8 @@ apply(struct tk_table *tab, const struct tk_load *o, char *const f[],
 	} else {
 		t = tk_get(tab, id);
 		if (t == NULL)
-			return "event for a ticket that was never created";
+			return tab->partial ? need_full :
+			    "event for a ticket that was never created";
 		if (IS(C_EVENT, "set"))
 			why = apply_set(t, f[C_FIELD], f[C_VALUE], fl[C_VALUE],
 			    ts, f[C_TS], fl[C_TS]);
@@ -322,10 +336,19 @@ tk_load(struct tk_table *tab, const char *path, const struct tk_load *o,
 	char *f[C_COUNT];
 	size_t fl[C_COUNT], k;
 	const char *why;
+	uint64_t from = 0;
+	long nlines = 0;
 
 	if (ops_tsv_open(&r, path, OPS_TSV_MISSING_OK, err) < 0)
 		return -1;
 	if (ops_tsv_columns(&r, cols, idx, C_COUNT, err) < 0) {
+		ops_tsv_close(&r);
+		return -1;
+	}
+	if (o->snap && r.ncols > 0 &&
+	    tk_snap_load(tab, o->snap, path, (o->flags & TK_OPEN) != 0,
+		&from, &nlines) == 1 &&
+	    ops_tsv_seek(&r, from, nlines, err) < 0) {
 		ops_tsv_close(&r);
 		return -1;
 	}
@@ -352,6 +375,15 @@ tk_load(struct tk_table *tab, const char *path, const struct tk_load *o,
 		why = apply(tab, o, f, fl, r.line);
 		if (why == NULL)
 			continue;
+		if (why == need_full) {
+			/* a done ticket changed: fold with every ticket */
+			struct tk_load full = *o;
+
+			full.flags &= ~(unsigned)TK_OPEN;
+			ops_tsv_close(&r);
+			tk_table_release(tab);
+			return tk_load(tab, path, &full, err);
+		}
 		tab->bad++;
 		if (o->flags & TK_STRICT) {
 			ops_err_at(err, OPS_EXIT_USAGE, path, r.line, "%s", why);
@@ -360,6 +392,10 @@ tk_load(struct tk_table *tab, const char *path, const struct tk_load *o,
 		}
 		ops_warn_at(path, r.line, "%s; line skipped", why);
 	}
+	if (o->snap && o->only == 0 && !tab->partial &&
+	    r.offset - from >= SNAP_MIN_BYTES &&
+	    tk_snap_save(tab, o->snap, path, r.offset, r.line, &e) < 0)
+		ops_info(1, "cannot save the snapshot: %s", e.msg);
 	ops_tsv_close(&r);
 	return 0;
 }

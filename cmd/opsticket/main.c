@@ -213,9 +213,13 @@ load_one(struct opts *o, const char *path, long id, struct tk_table *tab,
     struct ticket **t, struct ops_err *err)
 {
 	struct tk_load lo = {.flags = 0, .only = id, .grep = NULL};
+	char *snap = ops_path_join(o->cli.dir, TK_SNAP);
+	int rc;
 
-	(void)o;
-	if (tk_load(tab, path, &lo, err) < 0)
+	lo.snap = snap;
+	rc = tk_load(tab, path, &lo, err);
+	free(snap);
+	if (rc < 0)
 		return -1;
 	*t = tk_get(tab, id);
 	if (*t == NULL)
@@ -538,13 +542,17 @@ load_all(struct opts *o, struct tk_table *tab, unsigned flags, long only,
 {
 	struct tk_load lo = {.flags = flags, .only = only, .grep = o->grep};
 	char *path = ops_path_join(o->cli.dir, TK_STORE);
+	char *snap = ops_path_join(o->cli.dir, TK_SNAP);
 	int rc;
 
 	if (o->cli.strict)
 		lo.flags |= TK_STRICT;
+	if (!(lo.flags & (TK_STRICT | TK_EVENTS)) && o->grep == NULL)
+		lo.snap = snap;
 	tk_table_init(tab);
 	rc = tk_load(tab, path, &lo, err);
 	free(path);
+	free(snap);
 	if (rc < 0)
 		tk_table_release(tab);
 	return rc;
@@ -615,7 +623,9 @@ cmd_list(struct opts *o, int argc, char **argv)
 		return fail(&err);
 	if (begin_out(o, &out, fmts, cols, OPS_ARRAY_SIZE(cols), &err) < 0)
 		return fail(&err);
-	if (load_all(o, &tab, 0, 0, &err) < 0) {
+	if (load_all(o, &tab,
+		o->open || (status >= 0 && status != ST_DONE) ? TK_OPEN : 0, 0,
+		&err) < 0) {
 		ops_out_discard(&out);
 		return fail(&err);
 	}

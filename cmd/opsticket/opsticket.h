@@ -83,22 +83,28 @@ struct ticket {
 };
 
 struct tk_table {
-	struct ticket *t; /* t[id], id 1..maxid; t[i].id == 0 for gaps */
+	struct ticket **t; /* t[id], id 1..maxid; NULL for gaps */
 	size_t cap;
 	long maxid;
 	long bad;         /* malformed lines skipped */
+	bool partial;     /* only the open tickets of a snapshot were loaded */
 };
 
 enum {
 	TK_EVENTS = 1 << 0, /* keep every event (show, export) */
 	TK_STRICT = 1 << 1, /* a malformed line is an error */
+	TK_OPEN = 1 << 2,   /* only open tickets are wanted (list --open) */
 };
 
 struct tk_load {
 	unsigned flags;
 	long only;          /* > 0: fold this ticket only */
 	const char *grep;   /* mark tickets whose notes contain this */
+	const char *snap;   /* snapshot to start from and refresh, or NULL */
 };
+
+#define TK_SNAP "tickets.fold.tsv"
+#define SNAP_MIN_BYTES (1024 * 1024) /* log read before a snapshot is saved */
 
 /* fold.c */
 void tk_table_init(struct tk_table *tab);
@@ -106,14 +112,30 @@ void tk_table_release(struct tk_table *tab);
 /* Read path (missing: empty).  -1 with err (code 2 with --strict, else 3). */
 int tk_load(struct tk_table *tab, const char *path, const struct tk_load *o,
     struct ops_err *err) OPS_WUR;
+/* A new empty ticket id in the table, or NULL when it exists already. */
+struct ticket *tk_table_add(struct tk_table *tab, long id);
 /* The ticket with id, or NULL. */
-struct ticket *tk_get(struct tk_table *tab, long id);
+struct ticket *tk_get(const struct tk_table *tab, long id);
 /* Largest id in the log, from its end (fast on a large store).  0 if none. */
 int tk_last_id(const char *path, long *id, struct ops_err *err) OPS_WUR;
 /* Sort a ticket's events by time, file order among equal times. */
 void tk_sort_events(struct ticket *t);
 /* Case-insensitive (ASCII) substring test. */
 bool tk_contains(const char *hay, const char *needle);
+
+/* snap.c */
+/*
+ * Load the snapshot into an empty tab when it matches the log at logpath:
+ * 1 and the log's offset and line count it covers; 0 (tab empty) when it is
+ * missing or cannot be trusted.  With open_only, only the tickets that were
+ * open when it was written are read (they come first) and tab->partial is
+ * set.
+ */
+int tk_snap_load(struct tk_table *tab, const char *snap, const char *logpath,
+    bool open_only, uint64_t *off, long *lines);
+/* Write tab as the snapshot of the log up to off (lines lines).  -1, err. */
+int tk_snap_save(const struct tk_table *tab, const char *snap,
+    const char *logpath, uint64_t off, long lines, struct ops_err *err);
 
 /* report.c */
 struct ops_cli;

@@ -735,6 +735,38 @@ test_random_store(void)
 	rows_fields = rows_lens = NULL;
 }
 
+/* offset counts whole lines only; seek goes on from a known line. */
+static void
+test_offset_seek(void)
+{
+	static const char data[] = "a\tb\n1\t2\n33\t44\n555\t666\n7\t";
+	struct ops_tsv_reader r;
+	struct ops_err err;
+	const char *p = puts_file("seek.tsv", data);
+	uint64_t after2;
+
+	ok(ops_tsv_open(&r, p, 0, &err) == 0, "open for seek");
+	is_int((long long)r.offset, 4, "offset after the header");
+	ok(ops_tsv_next(&r, &err) == 1, "row 1");
+	is_int((long long)r.offset, 8, "offset after row 1");
+	ok(ops_tsv_next(&r, &err) == 1, "row 2");
+	after2 = r.offset;
+	is_int((long long)after2, 14, "offset after row 2");
+	ok(ops_tsv_next(&r, &err) == 1 && ops_tsv_next(&r, &err) == 0,
+	    "row 3, then the end");
+	is_int((long long)r.offset, 22, "a torn last line is not counted");
+	ok(ops_tsv_seek(&r, after2, 3, &err) == 0, "seek back to row 3");
+	ok(ops_tsv_next(&r, &err) == 1, "read after the seek");
+	is_str(r.f[0], "555", "the row after the seek");
+	is_int(r.line, 4, "line numbers go on from the seek");
+	ok(ops_tsv_next(&r, &err) == 0 && r.torn, "torn line still ignored");
+	ops_tsv_close(&r);
+	ok(ops_tsv_open(&r, puts_file("empty-seek.tsv", ""), 0, &err) == 0 &&
+		ops_tsv_seek(&r, 0, 1, &err) < 0,
+	    "an empty store cannot seek");
+	ops_tsv_close(&r);
+}
+
 int
 main(void)
 {
@@ -750,6 +782,7 @@ main(void)
 	test_header_errors();
 	test_long_lines();
 	test_random_store();
+	test_offset_seek();
 	scratch_remove();
 	return done_testing();
 }
