@@ -1,10 +1,11 @@
 /*
- * scratch.c - a scratch directory and small file helpers for unit tests
+ * scratch.c - a scratch directory and small helpers for unit tests
  * SPDX-License-Identifier: MIT
  */
 #include "compat.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -93,4 +94,33 @@ mode_of(const char *path)
 	if (stat(path, &sb) < 0)
 		return -1;
 	return (int)(sb.st_mode & 07777);
+}
+
+int
+wait_status(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			bail_out("waitpid: %s", strerror(errno));
+	}
+	return status;
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+void
+rnd_seed(uint64_t seed)
+{
+	rng_state = seed ? seed : 1;
+}
+
+uint64_t
+rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 2685821657736338717ULL;
 }

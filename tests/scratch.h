@@ -1,5 +1,5 @@
 /*
- * scratch.h - a scratch directory and small file helpers for unit tests
+ * scratch.h - a scratch directory and small helpers for unit tests
  * SPDX-License-Identifier: MIT
  *
  * scratch_make("t-store") makes $TMPDIR/ops-t-store.XXXXXX (bail_out on
@@ -9,6 +9,8 @@
 #define OPS_TEST_SCRATCH_H
 
 #include "compat.h"
+
+#include <sys/types.h>
 
 extern char scratch[256];
 
@@ -22,5 +24,11 @@ void put(const char *path, const char *s);
 const char *slurp(const char *path, const char *missing);
 /* Permission bits of path, -1 when it cannot be stat'ed. */
 int mode_of(const char *path);
+
+/* waitpid(pid) retrying EINTR; the status.  bail_out on failure. */
+int wait_status(pid_t pid);
+/* xorshift64*: the same sequence on every machine for the same seed. */
+void rnd_seed(uint64_t seed);
+uint64_t rnd(void);
 
 #endif

@@ -33,6 +33,7 @@
 #include "buf.h"
 #include "exitcode.h"
 #include "mem.h"
+#include "num.h"
 #include "opsticket.h"
 #include "tsv.h"
 
@@ -73,19 +74,14 @@ tail_hex(const char *logpath, uint64_t size, char out[2 * SNAP_TAIL + 1])
 	return 0;
 }
 
+/* A count or Unix time in the snapshot; -1 when it is not one. */
 static int64_t
 num(const char *s)
 {
-	int64_t v = 0;
+	long long v;
+	const char *why;
 
-	if (*s == '\0')
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > INT64_MAX / 10)
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	return v;
+	return ops_parse_int(s, 0, INT64_MAX, &v, &why) < 0 ? -1 : v;
 }
 
 static void

@@ -34,16 +34,6 @@
 
 static char *crash_buf, *crash_want;
 static struct ops_atomic crash_a;
-static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
-
-static uint64_t
-rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ULL;
-}
 
 /* Entries of scratch whose name starts with prefix. */
 static int
@@ -78,18 +68,6 @@ remove_prefix(const char *prefix)
 			unlink(spath(de->d_name));
 	}
 	closedir(d);
-}
-
-static int
-wait_status(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			bail_out("waitpid: %s", strerror(errno));
-	}
-	return status;
 }
 
 /* Runs first, before this process installs the registry's handlers. */
@@ -565,6 +543,7 @@ int
 main(void)
 {
 	scratch_make("t-atomic");
+	rnd_seed(0x2545f4914f6cdd1dULL);
 	test_ignored_signal();
 	test_commit();
 	test_abort();

@@ -73,18 +73,6 @@ timer_stop(void)
 	signal(SIGALRM, SIG_IGN); /* drop a signal still pending */
 }
 
-static int
-wait_status(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			bail_out("waitpid: %s", strerror(errno));
-	}
-	return status;
-}
-
 static void
 test_write_read_all(void)
 {

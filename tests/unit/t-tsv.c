@@ -25,17 +25,6 @@
 
 static void *rows_fields, *rows_lens;
 static struct ops_buf rows_buf;
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t
-rnd(void)
-{
-	/* xorshift64*: fixed seed, same sequence on every machine */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ULL;
-}
 
 static const char *
 put_bytes(const char *name, const void *data, size_t len)
@@ -771,6 +760,7 @@ int
 main(void)
 {
 	scratch_make("t-tsv");
+	rnd_seed(0x9e3779b97f4a7c15ULL);
 	test_escape_table();
 	test_unescape_table();
 	test_roundtrip();
