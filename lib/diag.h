@@ -24,7 +24,8 @@ struct ops_err {
 	char msg[1024];  /* the message, without program name or location */
 };
 
-/* Set the program name (basename of argv0) and verbosity; honours NO_COLOR. */
+/* Set the program name (basename of argv0).  No output is coloured, so
+ * NO_COLOR needs no handling. */
 void ops_diag_init(const char *argv0);
 const char *ops_prog(void);
 void ops_diag_set_verbose(int level);

@@ -403,6 +403,8 @@ tk_load(struct tk_table *tab, const char *path, const struct tk_load *o,
 /*
  * Scan backwards from the end for the last "new" line; the largest id seen
  * on the way is the answer (a later set or note names an older ticket).
+ * Columns are taken by position (id second, event third): appends happen
+ * only after ops_store_lock() found the header to be exactly ours.
  */
 int
 tk_last_id(const char *path, long *id, struct ops_err *err)
