@@ -13,9 +13,9 @@ include config.mk
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS = $(WARN) $(CFLAGS) $(HARDEN) $(SAN) -iquote lib $(PKG_CFLAGS) -MMD -MP
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(HARDEN) $(SAN) -pthread -iquote lib $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(HARDEN_LD) $(SAN) $(LDFLAGS) -Wl,--as-needed
-LIBS = $(PKG_LIBS) -lm
+LIBS = $(PKG_LIBS) -lm -pthread
 
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=build/%.o)

@@ -1,0 +1,162 @@
+/*
+ * opsping.h - private interfaces of opsping
+ * SPDX-License-Identifier: MIT
+ *
+ * A run parses its targets (target.c), resolves host names (resolve.c),
+ * then gives every check to the engine of its kind, all engines running at
+ * once in their own threads until one overall deadline: icmp.c (one socket
+ * per address family), tcp.c (non-blocking connects), http.c (the libcurl
+ * multi interface).  An engine fills in the result of every check it was
+ * given before it returns, timeouts included.  main.c then applies the
+ * thresholds, prints, records state and alerts (state.c, alert.c).
+ *
+ * Nothing here exits.  Engines never print: they return -1 with err only
+ * when they cannot work at all (no ICMP socket, curl set-up failure), after
+ * giving each of their checks an UNKNOWN result that says why.
+ */
+#ifndef OPSPING_H
+#define OPSPING_H
+
+#include "compat.h"
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "diag.h"
+#include "range.h"
+
+enum pg_kind { PG_ICMP, PG_TCP, PG_HTTP, PG_SSH, PG_KIND_COUNT };
+
+/* Result codes: the Monitoring Plugins order, also checks.tsv's words. */
+enum pg_status { PG_OK, PG_WARNING, PG_CRITICAL, PG_UNKNOWN, PG_STATUS_COUNT };
+extern const char *const pg_status_name[PG_STATUS_COUNT]; /* "OK"... */
+/* Parse "OK", "WARNING", "CRITICAL", "UNKNOWN"; -1 when none. */
+int pg_status_parse(const char *s);
+
+#define PG_MAX_EXPECT 16     /* status ranges in one expect= */
+#define PG_DEF_ATTEMPTS 3
+#define PG_DEF_COUNT 1
+#define PG_MAX_COUNT 100     /* ICMP echoes per target */
+#define PG_MAX_NAME 200      /* bytes in a target name */
+
+struct pg_target {
+	char *name;     /* targets file's name column, or the TARGET as given */
+	char *spec;     /* the target text as written */
+	enum pg_kind kind;
+	char *host;     /* host name or address literal, no brackets */
+	int port;       /* tcp/http(s)/ssh port (http 80, https 443, ssh 22) */
+	char *url;      /* http(s): the whole URL as given; NULL otherwise */
+	char *user;     /* ssh: user or NULL */
+	char *probe;    /* ssh: "disk=/var", "load"...; NULL otherwise */
+	/* options (targets file column 3, key=value separated by spaces) */
+	struct ops_range warn, crit; /* latency in ms (ICMP, TCP, HTTP) or
+	                                a probe value (SSH) */
+	struct { int lo, hi; } expect[PG_MAX_EXPECT]; /* HTTP statuses */
+	size_t nexpect; /* 0: the default 200-399 */
+	char *match;    /* HTTP body must contain this, or NULL */
+	int cert_days;  /* warn when the certificate expires sooner; 0: off */
+	int attempts;   /* failures before the state is hard (default 3) */
+	int count;      /* ICMP echoes (default 1) */
+	long timeout_ms; /* this check's timeout, 0: the run's */
+	char *parent;   /* parent= target name, or NULL */
+	bool follow;    /* follow=yes: follow HTTP redirects (at most 5) */
+	char *ca;       /* ca=FILE: CA bundle for https */
+	bool insecure;  /* insecure=yes: no TLS verification (loud) */
+	/* where it was defined, for messages */
+	const char *file; /* targets file, or NULL for the command line */
+	long line;
+};
+
+struct pg_result {
+	enum pg_status status;
+	double ms;         /* measured time in ms, < 0 when none */
+	char value[48];    /* probe value ("" when none) */
+	char message[256]; /* why, for people; never holds TAB/CR/LF */
+	bool done;         /* set once by pg_result_set() */
+};
+
+struct pg_check {
+	struct pg_target *t;
+	struct pg_result r;
+	int64_t deadline;  /* absolute ops_clock_mono_ms(): the check must
+	                      have its result by then */
+	/* resolved address (ICMP, TCP; filled by resolve.c) */
+	struct sockaddr_storage addr;
+	socklen_t addrlen; /* 0: not resolved */
+};
+
+struct pg_opts {
+	int64_t deadline;  /* absolute mono ms: every check ends by then */
+	int jobs;          /* most TCP connects / HTTP transfers at once */
+	long icmp_interval_us; /* pause between two ICMP sends; 0: none */
+	long icmp_period_ms;   /* between two echoes of one target (count) */
+	uint32_t cookie;   /* random per run (ICMP payload) */
+	const char *ca_file; /* default CA bundle for https, or NULL */
+	const char *icmp_socket; /* "auto", "dgram" or "raw" */
+};
+
+/* ---- check.c ---- */
+/*
+ * Give c its result (the first call wins; later calls are ignored).  The
+ * message is formatted, cut to fit, and any control character in it
+ * (remote text included) is replaced by '?'.  ms < 0: no time measured.
+ */
+void pg_result_set(struct pg_check *c, enum pg_status st, double ms,
+    const char *fmt, ...) OPS_PRINTF(4, 5);
+/* A check's own deadline: min(run deadline, start + its timeout). */
+int64_t pg_check_deadline(const struct pg_target *t, int64_t start,
+    long run_timeout_ms, int64_t run_deadline);
+
+/* ---- target.c ---- */
+struct pg_target *pg_target_new(void);
+void pg_target_free(struct pg_target *t);
+/*
+ * Parse target text (HOST, icmp://HOST, tcp://HOST:PORT, http://...,
+ * https://..., ssh://[user@]HOST[:PORT]/PROBE) into t (kind, host, port,
+ * url, user, probe).  IPv6 literals in brackets: tcp://[::1]:22.
+ * -1 with err (code 2) saying what is wrong and which forms exist.
+ */
+int pg_target_parse(struct pg_target *t, const char *spec,
+    struct ops_err *err) OPS_WUR;
+/*
+ * Parse the options column "key=value key=value" into t (after
+ * pg_target_parse: some options apply to some kinds only, which is an
+ * error otherwise).  -1 with err (code 2).
+ */
+int pg_target_options(struct pg_target *t, const char *opts,
+    struct ops_err *err) OPS_WUR;
+/*
+ * Read a targets file (TSV: name target options; options may be empty;
+ * the header is required).  Every malformed line is an error naming
+ * FILE:LINE, as are duplicate names and a parent= naming no target.
+ * On success *out holds *n targets (free each with pg_target_free, then
+ * the array).  -1 with err: code 2 for bad content, 3 when unreadable.
+ */
+int pg_targets_load(const char *path, struct pg_target ***out, size_t *n,
+    struct ops_err *err) OPS_WUR;
+/* Check parent= names against the list (used by pg_targets_load). */
+int pg_targets_link(struct pg_target **v, size_t n, const char *file,
+    struct ops_err *err) OPS_WUR;
+
+/* ---- resolve.c ---- */
+/*
+ * Fill addr/addrlen of every ICMP and TCP check: address literals at once,
+ * names with getaddrinfo_a() all together, waiting until the deadline.  A
+ * name that does not resolve gets its result (CRITICAL, "cannot resolve
+ * ...").  A name takes the first address getaddrinfo() orders (RFC
+ * 6724); icmp4://-style forcing is not offered.  0, or -1 with err when
+ * the resolver cannot be used at all.
+ */
+int pg_resolve(struct pg_check **v, size_t n, const struct pg_opts *o,
+    struct ops_err *err) OPS_WUR;
+
+/* ---- engines: icmp.c, tcp.c, http.c ---- */
+/* Each gets only checks of its kind that have no result yet. */
+int pg_icmp_run(struct pg_check **v, size_t n, const struct pg_opts *o,
+    struct ops_err *err) OPS_WUR;
+int pg_tcp_run(struct pg_check **v, size_t n, const struct pg_opts *o,
+    struct ops_err *err) OPS_WUR;
+int pg_http_run(struct pg_check **v, size_t n, const struct pg_opts *o,
+    struct ops_err *err) OPS_WUR;
+
+#endif
