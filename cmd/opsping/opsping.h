@@ -134,6 +134,9 @@ int pg_target_options(struct pg_target *t, const char *opts,
  */
 int pg_targets_load(const char *path, struct pg_target ***out, size_t *n,
     struct ops_err *err) OPS_WUR;
+/* As pg_targets_load, from text[0..len) named name (the fuzz target). */
+int pg_targets_parse(const char *name, const char *text, size_t len,
+    struct pg_target ***out, size_t *n, struct ops_err *err) OPS_WUR;
 /* Check parent= names against the list (used by pg_targets_load). */
 int pg_targets_link(struct pg_target **v, size_t n, const char *file,
     struct ops_err *err) OPS_WUR;
