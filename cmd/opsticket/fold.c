@@ -27,6 +27,7 @@
 #include "exitcode.h"
 #include "mem.h"
 #include "opsticket.h"
+#include "ticket.h"
 #include "tsv.h"
 
 enum { C_TS, C_ID, C_EVENT, C_FIELD, C_VALUE, C_BY, C_COUNT };
@@ -110,22 +111,6 @@ tk_contains(const char *hay, const char *needle)
 		if (strncasecmp(p, needle, n) == 0)
 			return true;
 	return false;
-}
-
-static long
-parse_id(const char *s, size_t len)
-{
-	long v = 0;
-	size_t i;
-
-	if (len == 0 || len > 12 || s[0] == '0')
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
 }
 
 static void
@@ -271,7 +256,7 @@ apply(struct tk_table *tab, const struct tk_load *o, char *const f[],
 	const char *why = NULL;
 	bool need_ts;
 
-	id = parse_id(f[C_ID], fl[C_ID]);
+	id = ops_ticket_parse_id(f[C_ID], fl[C_ID]);
 	if (id < 1)
 		return "bad ticket id";
 	if (id > tab->maxid)
@@ -397,122 +382,5 @@ tk_load(struct tk_table *tab, const char *path, const struct tk_load *o,
 	    tk_snap_save(tab, o->snap, path, r.offset, r.line, &e) < 0)
 		ops_info(1, "cannot save the snapshot: %s", e.msg);
 	ops_tsv_close(&r);
-	return 0;
-}
-
-/*
- * Scan backwards from the end for the last "new" line; the largest id seen
- * on the way is the answer (a later set or note names an older ticket).
- * Columns are taken by position (id second, event third): appends happen
- * only after ops_store_lock() found the header to be exactly ours.
- */
-int
-tk_last_id(const char *path, long *id, struct ops_err *err)
-{
-	enum { CHUNK = 64 * 1024 };
-	char *buf = NULL;
-	size_t have = 0;
-	off_t pos;
-	struct stat st;
-	long best = 0;
-	bool torn = false;
-	int fd;
-
-	*id = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return ops_err_set(err, OPS_EXIT_FAIL, "%s:", path);
-	}
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return ops_err_set(err, OPS_EXIT_FAIL, "%s:", path);
-	}
-	if (st.st_size > 0) {
-		char last;
-
-		if (pread(fd, &last, 1, st.st_size - 1) != 1) {
-			close(fd);
-			return ops_err_set(err, OPS_EXIT_FAIL, "%s:", path);
-		}
-		torn = last != '\n';
-	}
-	pos = st.st_size;
-	while (pos > 0) {
-		size_t n = pos > CHUNK ? CHUNK : (size_t)pos;
-		char *nb = ops_xmalloc(n + have + 1), *end, *line;
-		ssize_t got;
-
-		pos -= (off_t)n;
-		got = pread(fd, nb, n, pos);
-		if (got != (ssize_t)n) {
-			free(nb);
-			free(buf);
-			close(fd);
-			return ops_err_set(err, OPS_EXIT_FAIL, "%s:", path);
-		}
-		if (have)
-			memcpy(nb + n, buf, have);
-		free(buf);
-		buf = nb;
-		have += n;
-		buf[have] = '\0';
-		end = buf + have;
-		if (torn) {
-			/* a last line without newline is not a line yet */
-			while (end > buf && end[-1] != '\n')
-				end--;
-			if (end == buf) {
-				have = 0;
-				continue;
-			}
-			torn = false;
-		}
-		for (;;) {
-			char *nl, *t1, *t2, *t3;
-			long v;
-
-			if (end <= buf)
-				break;
-			/* find the start of the line ending at end */
-			line = end - 1; /* the '\n' */
-			while (line > buf && line[-1] != '\n')
-				line--;
-			if (line == buf && pos > 0)
-				break; /* may be partial: read more */
-			nl = memchr(line, '\n', (size_t)(end - line));
-			if (nl == NULL)
-				nl = end;
-			t1 = memchr(line, '\t', (size_t)(nl - line));
-			t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(nl - t1 - 1))
-				: NULL;
-			t3 = t2 ? memchr(t2 + 1, '\t', (size_t)(nl - t2 - 1))
-				: NULL;
-			if (t1 && t2 && (v = parse_id(t1 + 1,
-					     (size_t)(t2 - t1 - 1))) > 0) {
-				if (v > best)
-					best = v;
-				if (t3 && t3 - t2 - 1 == 3 &&
-				    memcmp(t2 + 1, "new", 3) == 0) {
-					free(buf);
-					close(fd);
-					*id = best;
-					return 0;
-				}
-			}
-			end = line;
-		}
-		have = (size_t)(end - buf);
-		if (have > 16 * 1024 * 1024) {
-			free(buf);
-			close(fd);
-			return ops_err_at(err, OPS_EXIT_USAGE, path, 0,
-			    "a line longer than 16 MiB near the end");
-		}
-	}
-	free(buf);
-	close(fd);
-	*id = best;
 	return 0;
 }

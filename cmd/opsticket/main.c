@@ -25,6 +25,7 @@
 #include "num.h"
 #include "out.h"
 #include "store.h"
+#include "ticket.h"
 #include "tsv.h"
 
 #include "opsticket.h"
@@ -178,17 +179,14 @@ batch_add(struct batch *bt, const char *event, const char *field,
 		ops_fatal(OPS_EXIT_FAIL, "event too large");
 }
 
-static const char *const store_cols[] = {
-    "ts", "id", "event", "field", "value", "by"};
-
 /* Open and lock the store; its path in *path. */
 static int
 store_begin(struct opts *o, struct ops_store *st, char **path,
     struct ops_err *err)
 {
 	*path = ops_path_join(o->cli.dir, TK_STORE);
-	if (ops_store_open(st, o->cli.dir, TK_STORE, store_cols,
-		OPS_ARRAY_SIZE(store_cols), 0640, err) < 0)
+	if (ops_store_open(st, o->cli.dir, TK_STORE, ops_ticket_cols,
+		OPS_ARRAY_SIZE(ops_ticket_cols), 0640, err) < 0)
 		return -1;
 	if (ops_store_lock(st, (int)o->lock_ms, err) < 0) {
 		ops_store_close(st);
@@ -306,7 +304,7 @@ cmd_new(struct opts *o, int argc, char **argv)
 		free(path);
 		return fail(&err);
 	}
-	if (tk_last_id(path, &id, &err) < 0) {
+	if (ops_ticket_last_id(path, &id, &err) < 0) {
 		ops_store_close(&st);
 		free(path);
 		return fail(&err);

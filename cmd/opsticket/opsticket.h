@@ -116,8 +116,6 @@ int tk_load(struct tk_table *tab, const char *path, const struct tk_load *o,
 struct ticket *tk_table_add(struct tk_table *tab, long id);
 /* The ticket with id, or NULL. */
 struct ticket *tk_get(const struct tk_table *tab, long id);
-/* Largest id in the log, from its end (fast on a large store).  0 if none. */
-int tk_last_id(const char *path, long *id, struct ops_err *err) OPS_WUR;
 /* Sort a ticket's events by time, file order among equal times. */
 void tk_sort_events(struct ticket *t);
 /* Case-insensitive (ASCII) substring test. */
