@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "buf.h"
+#include "diag.h"
+#include "exitcode.h"
 #include "mem.h"
 
 void
@@ -81,6 +83,14 @@ int
 ops_buf_adds(struct ops_buf *b, const char *s)
 {
 	return ops_buf_add(b, s, strlen(s));
+}
+
+void
+ops_buf_puts(struct ops_buf *b, const char *s)
+{
+	if (ops_buf_adds(b, s) < 0)
+		ops_fatal(OPS_EXIT_FAIL, "text over its limit of %zu bytes",
+		    b->limit);
 }
 
 int

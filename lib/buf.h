@@ -33,6 +33,9 @@ void ops_buf_release(struct ops_buf *b);
 void ops_buf_reset(struct ops_buf *b);
 /* Append; 0, or -1 with errno E2BIG when the limit would be passed. */
 int ops_buf_add(struct ops_buf *b, const void *p, size_t n) OPS_WUR;
+/* ops_buf_adds for a buffer that must not fail: exits (code 3) over the
+ * limit.  For buffers without a limit, where only memory can run out. */
+void ops_buf_puts(struct ops_buf *b, const char *s);
 int ops_buf_addc(struct ops_buf *b, int c) OPS_WUR;
 int ops_buf_adds(struct ops_buf *b, const char *s) OPS_WUR;
 int ops_buf_printf(struct ops_buf *b, const char *fmt, ...) OPS_WUR

@@ -28,6 +28,43 @@ const struct ops_conf_key ops_conf_schema[] = {
 	{.section = "ticket", .key = "lock-timeout",
 	    .type = OPS_CONF_DURATION, .def = "30s"},
 
+	/* [ping]: opsping(1) checks */
+	{.section = "ping", .key = "targets", .type = OPS_CONF_STR},
+	{.section = "ping", .key = "timeout", .type = OPS_CONF_DURATION,
+	    .def = "10s"},
+	{.section = "ping", .key = "jobs", .type = OPS_CONF_INT,
+	    .min = 1, .max = 10000, .def = "256"},
+	{.section = "ping", .key = "interval", .type = OPS_CONF_DURATION,
+	    .def = "1m"},
+	{.section = "ping", .key = "icmp-interval",
+	    .type = OPS_CONF_DURATION, .def = "0"},
+	{.section = "ping", .key = "icmp-period", .type = OPS_CONF_DURATION,
+	    .def = "1s"},
+	{.section = "ping", .key = "icmp-socket", .type = OPS_CONF_STR,
+	    .def = "auto"},
+	{.section = "ping", .key = "ca-file", .type = OPS_CONF_STR},
+	{.section = "ping", .key = "lock-timeout", .type = OPS_CONF_DURATION,
+	    .def = "30s"},
+
+	/* [alert]: opsping(1) --alert */
+	{.section = "alert", .key = "mailto", .type = OPS_CONF_STR,
+	    .multi = true},
+	{.section = "alert", .key = "mail-from", .type = OPS_CONF_STR},
+	{.section = "alert", .key = "smtp-url", .type = OPS_CONF_STR,
+	    .def = "smtp://127.0.0.1:25"},
+	{.section = "alert", .key = "smtp-user", .type = OPS_CONF_STR},
+	{.section = "alert", .key = "password-file", .type = OPS_CONF_STR},
+	{.section = "alert", .key = "ca-file", .type = OPS_CONF_STR},
+	{.section = "alert", .key = "command", .type = OPS_CONF_STR},
+	{.section = "alert", .key = "command-timeout",
+	    .type = OPS_CONF_DURATION, .def = "30s"},
+	{.section = "alert", .key = "ticket", .type = OPS_CONF_BOOL,
+	    .def = "no"},
+	{.section = "alert", .key = "renotify", .type = OPS_CONF_DURATION,
+	    .def = "0"},
+	{.section = "alert", .key = "mail-limit", .type = OPS_CONF_INT,
+	    .min = 0, .max = 100000, .def = "10"},
+
 	{.section = NULL},
 };
 /* clang-format on */

@@ -152,3 +152,51 @@ t_done() {
 	[ "$t_failed" -gt 254 ] && t_failed=254
 	exit "$t_failed"
 }
+
+# Servers (HTTP, SMTP, sshd) started by a test: on loopback only, killed by
+# pid when the test exits, however it exits.
+#   t_start PORTFILE CMD...   run CMD in the background and wait (10 s at
+#                             most) until it has written its port to
+#                             PORTFILE; the port is then in $t_port ("" if
+#                             it never came) and the pid in $t_pid
+t_pids=
+t_stop_all() {
+	for t_p in $t_pids; do
+		kill "$t_p" 2>/dev/null
+	done
+	for t_p in $t_pids; do
+		wait "$t_p" 2>/dev/null
+	done
+	t_pids=
+}
+trap t_stop_all EXIT
+trap 't_stop_all; exit 130' INT TERM
+
+t_start() {
+	t_pf=$1
+	shift
+	rm -f "$t_pf"
+	"$@" >"$t_pf.log" 2>&1 &
+	t_pid=$!
+	t_pids="$t_pids $t_pid"
+	t_i=0
+	while [ ! -s "$t_pf" ] && [ "$t_i" -lt 100 ]; do
+		kill -0 "$t_pid" 2>/dev/null || break
+		sleep 0.1
+		t_i=$((t_i + 1))
+	done
+	t_port=$(cat "$t_pf" 2>/dev/null)
+	if [ -z "$t_port" ]; then
+		t_diag "server did not start: $*"
+		sed 's/^/# /' "$t_pf.log" | head -20
+	fi
+}
+
+# A self-signed ECDSA certificate for 127.0.0.1 valid for $2 days, as
+# $1.crt and $1.key.
+t_cert() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		-nodes -days "$2" -subj /CN=localhost \
+		-addext subjectAltName=IP:127.0.0.1,DNS:localhost \
+		-keyout "$1.key" -out "$1.crt" >/dev/null 2>&1
+}
