@@ -17,7 +17,7 @@
  *     line of it can look like an SMTP command or a header, whatever
  *     a target's name holds.
  * Headers written: Date (RFC 5322, local time with numeric zone), From,
- * To (comma-separated), Subject, Message-ID (<TIME.PID.RANDOM@DOMAIN>,
+ * To (comma-separated), Subject, Message-ID (<TIME.PID.COUNTER.RANDOM@DOMAIN>,
  * DOMAIN from the sender's address), MIME-Version, Content-Type
  * (text/plain; charset=UTF-8), Content-Transfer-Encoding (base64),
  * Auto-Submitted (auto-generated), and X-Mailer (ops toolkit VERSION).
@@ -50,7 +50,9 @@ struct ops_smtp {
 	 * start).  Nothing after the port but an optional "/".
 	 */
 	const char *url;
-	const char *user;      /* AUTH user, or NULL for no AUTH */
+	const char *user;      /* AUTH user, or NULL for no AUTH; refused
+	                          (code 2) over cleartext smtp:// so that a
+	                          password never crosses the network bare */
 	const char *password;  /* with user */
 	const char *ca_file;   /* CA bundle for TLS, or NULL: the system's */
 	long timeout_ms;       /* whole transaction; 0: 30 s */
