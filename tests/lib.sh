@@ -38,7 +38,7 @@ for t_bin in "$T_TOP"/bin/*; do
 	[ -x "$t_bin" ] || continue
 	t_base=$(basename "$t_bin")
 	if [ "${VALGRIND:-}" = 1 ]; then
-		t_vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+		t_vg="valgrind -q --error-exitcode=99 --leak-check=full --run-libc-freeres=no --errors-for-leak-kinds=definite"
 	else
 		t_vg=
 	fi
