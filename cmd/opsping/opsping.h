@@ -162,4 +162,52 @@ int pg_tcp_run(struct pg_check **v, size_t n, const struct pg_opts *o,
 int pg_http_run(struct pg_check **v, size_t n, const struct pg_opts *o,
     struct ops_err *err) OPS_WUR;
 
+/* ---- maint.c: maintenance.tsv (start end name reason by) ---- */
+#define PG_MAINT_STORE "maintenance.tsv"
+struct pg_maint {
+	int64_t start, end; /* [start, end) */
+	char *glob;         /* fnmatch(3) pattern of target names */
+};
+/*
+ * Read DIR/maintenance.tsv (missing: none).  Malformed lines are reported
+ * and skipped (strict: an error, code 2).  -1 with err.
+ */
+int pg_maint_load(const char *dir, bool strict, struct pg_maint **v,
+    size_t *n, struct ops_err *err) OPS_WUR;
+void pg_maint_free(struct pg_maint *v, size_t n);
+/* true when name lies in a window active at now */
+bool pg_maint_active(const struct pg_maint *v, size_t n, const char *name,
+    int64_t now);
+
+/* ---- record.c: checks.tsv, state.tsv, alerts.tsv, delivery ---- */
+#define PG_CHECKS_STORE "checks.tsv"
+#define PG_STATE_STORE "state.tsv"
+#define PG_ALERTS_STORE "alerts.tsv"
+
+struct ops_cli;
+struct pg_record_opts {
+	bool alert;          /* --alert: deliver hard changes */
+	int64_t now;         /* the run's time (ops_clock_now()) */
+	const char *by;      /* who (tickets) */
+};
+/*
+ * Append the results to checks.tsv and update state.tsv under checks.tsv's
+ * lock, then (alert) find hard changes, deliver them and append them to
+ * alerts.tsv.  -1 with err when a store cannot be written (code 3) or a
+ * store or the configuration is bad (code 2); delivery failures are
+ * warnings recorded in alerts.tsv, not errors.
+ */
+int pg_record(struct ops_cli *cli, struct pg_check *v, size_t n,
+    const struct pg_record_opts *o, struct ops_err *err) OPS_WUR;
+/* [alert] mailto and mail-from are plain addresses.  -1 with err (code 2). */
+struct ops_conf;
+int pg_alert_conf_check(const struct ops_conf *c, struct ops_err *err)
+    OPS_WUR;
+/*
+ * The time of the last row of DIR/checks.tsv into *ts (0 when there is
+ * none).  Reads only the end of the file.  -1 with err.
+ */
+int pg_last_check_ts(const char *dir, int64_t *ts, struct ops_err *err)
+    OPS_WUR;
+
 #endif
