@@ -455,9 +455,9 @@ load_targets(struct opts *o, int argc, char **argv, struct pg_target ***tv,
 			struct pg_target *t = pg_target_new();
 
 			(*tv)[(*n)++] = t;
+			/* an operand is its own name (set by the parser) */
 			if (pg_target_parse(t, argv[i], err) < 0)
 				return -1;
-			t->name = ops_xstrdup(argv[i]);
 		}
 		return 0;
 	}

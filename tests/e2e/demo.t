@@ -9,5 +9,8 @@ t_grep "the demo closes the incident" "close approver: carol" demo.out
 t_grep "the demo lists in Japanese" "受付済" demo.out
 t_grep "the demo shows a refused move" "done is set by" demo.err
 t_grep "the demo writes the Excel export" "UTF-8 with BOM" demo.out
+t_grep "the demo records an opsping alert" "db	OK	CRITICAL" demo.out
+t_grep "the alert opened a ticket" "db down" demo.out
+t_grep "the demo shows the plugin form" "TCP CRITICAL - " demo.out
 
 t_done
