@@ -65,6 +65,20 @@ const struct ops_conf_key ops_conf_schema[] = {
 	{.section = "alert", .key = "mail-limit", .type = OPS_CONF_INT,
 	    .min = 0, .max = 100000, .def = "10"},
 
+	/* [ssh]: every command that reaches a host over SSH */
+	{.section = "ssh", .key = "user", .type = OPS_CONF_STR},
+	{.section = "ssh", .key = "identity", .type = OPS_CONF_STR},
+	{.section = "ssh", .key = "password-file", .type = OPS_CONF_STR},
+	{.section = "ssh", .key = "known-hosts", .type = OPS_CONF_STR},
+	{.section = "ssh", .key = "agent", .type = OPS_CONF_BOOL,
+	    .def = "yes"},
+	{.section = "ssh", .key = "sessions-per-host", .type = OPS_CONF_INT,
+	    .min = 1, .max = 64, .def = "4"},
+
+	/* [probe "NAME"]: commands for opsping's ssh://HOST/exec=NAME */
+	{.section = "probe", .named = true, .key = "command",
+	    .type = OPS_CONF_STR},
+
 	{.section = NULL},
 };
 /* clang-format on */

@@ -200,3 +200,60 @@ t_cert() {
 		-addext subjectAltName=IP:127.0.0.1,DNS:localhost \
 		-keyout "$1.key" -out "$1.crt" >/dev/null 2>&1
 }
+
+# A free TCP port on 127.0.0.1 (bound and released: a tiny race remains).
+t_free_port() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# t_sshd DIR: a real OpenSSH sshd on 127.0.0.1 at a free high port, with
+# its own configuration, host keys (DIR/host_ed25519, DIR/host_ecdsa) and
+# a user key DIR/id_ed25519 (no passphrase) authorized for this user; the
+# system's sshd and its files are not touched.  Sets $t_port and $t_pid;
+# killed at exit like every t_start server.  Extra sshd_config lines may
+# be given in $T_SSHD_EXTRA.
+t_sshd() {
+	t_sd=$1
+	mkdir -p "$t_sd" /run/sshd
+	chmod 700 "$t_sd"
+	for t_k in ed25519 ecdsa; do
+		[ -f "$t_sd/host_$t_k" ] ||
+			ssh-keygen -q -t "$t_k" -N '' -C "host-$t_k" -f "$t_sd/host_$t_k"
+	done
+	[ -f "$t_sd/id_ed25519" ] ||
+		ssh-keygen -q -t ed25519 -N '' -C test-user -f "$t_sd/id_ed25519"
+	cp "$t_sd/id_ed25519.pub" "$t_sd/authorized_keys"
+	t_port=$(t_free_port)
+	cat >"$t_sd/sshd_config" <<EOC
+Port $t_port
+ListenAddress 127.0.0.1
+HostKey $t_sd/host_ed25519
+HostKey $t_sd/host_ecdsa
+PidFile $t_sd/sshd.pid
+AuthorizedKeysFile $t_sd/authorized_keys
+StrictModes no
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+MaxStartups 200
+MaxSessions 100
+Subsystem sftp internal-sftp
+LogLevel ERROR
+${T_SSHD_EXTRA:-}
+EOC
+	/usr/sbin/sshd -D -e -f "$t_sd/sshd_config" 2>"$t_sd/sshd.log" &
+	t_pid=$!
+	t_pids="$t_pids $t_pid"
+	t_i=0
+	until ssh-keyscan -T 1 -p "$t_port" 127.0.0.1 >/dev/null 2>&1; do
+		t_i=$((t_i + 1))
+		if [ "$t_i" -ge 50 ] || ! kill -0 "$t_pid" 2>/dev/null; then
+			t_diag "sshd did not start:"
+			sed 's/^/# /' "$t_sd/sshd.log" | head -20
+			t_port=
+			return 1
+		fi
+		sleep 0.1
+	done
+}
