@@ -15,10 +15,11 @@
  * leading '!' negating (a negated match makes the line not apply), or one
  * hashed entry "|1|BASE64SALT|BASE64HMAC" (HMAC-SHA1 of "host" or
  * "[host]:port" keyed with the salt).  A plain pattern applies to port 22
- * only, "[host]:port" to that port only (as OpenSSH does).  Blank lines
- * and lines starting with '#' are skipped; a malformed line is skipped
- * with a warning naming FILE:LINE (OpenSSH skips them too), never taken
- * as a match.
+ * only (even "*"), "[host]:port" to that port only.  Blank lines and
+ * lines starting with '#' are skipped; a malformed line (bad base64, a
+ * type word that does not match the key, an unknown marker, over 64 KiB)
+ * is skipped silently, as OpenSSH skips them: it never matches, revokes or
+ * adds a type.
  *
  * Verdicts, failing closed:
  *   - the key appears on any @revoked line (whatever its patterns): REVOKED
@@ -66,9 +67,10 @@ struct ops_kh_result {
 
 /*
  * Check key for host (a name or address as the user wrote it, no
- * brackets) and port against the file at path.  A missing file is an
- * empty one (UNKNOWN).  -1 with err (code 3) only when the file exists
- * but cannot be read (or is over 16 MiB).
+ * brackets) and port (0 means 22) against the file at path.  A missing
+ * file is an empty one (UNKNOWN).  -1 with err (code 3) when the file
+ * exists but cannot be read (or is over 16 MiB), or for an empty host or
+ * a port outside 0-65535.
  */
 int ops_kh_check(const char *path, const char *host, int port,
     const struct ops_kh_key *key, struct ops_kh_result *res,
