@@ -35,7 +35,8 @@ static const char usage_text[] =
     "usage: opsping [-v] [-d dir] [-c file] [--lang ja|en] [--targets file]\n"
     "           [--record] [--alert] [--timeout ms] [--jobs n]\n"
     "           [--format tsv|csv|json|text|nagios|prom] [--prom-file file]\n"
-    "           [--no-header] [--bom] [--strict] [target ...]\n"
+    "           [--no-header] [--bom] [--strict] [--accept-new-hostkey]\n"
+    "           [target ...]\n"
     "       opsping --stale duration [-d dir]\n"
     "       opsping maint add --from ts --to ts [--reason text] [--by name]\n"
     "           name|glob\n"
@@ -54,6 +55,7 @@ enum {
 	O_TO,
 	O_REASON,
 	O_BY,
+	O_ACCEPT_NEW,
 };
 
 static const struct option longopts[] = {
@@ -69,6 +71,7 @@ static const struct option longopts[] = {
     {"to", required_argument, NULL, O_TO},
     {"reason", required_argument, NULL, O_REASON},
     {"by", required_argument, NULL, O_BY},
+    {"accept-new-hostkey", no_argument, NULL, O_ACCEPT_NEW},
     {NULL, 0, NULL, 0},
 };
 
@@ -78,8 +81,9 @@ struct opts {
 	struct ops_cli cli;
 	const char *targets, *timeout, *jobs, *prom_file, *stale;
 	const char *from, *to, *reason, *by;
-	bool record, alert;
+	bool record, alert, accept_new;
 	enum fmt fmt;
+	struct ops_buf passphrase; /* [ssh] password-file */
 };
 
 static OPS_NORETURN void
@@ -138,6 +142,9 @@ parse(struct opts *o, int argc, char **argv)
 		case O_BY:
 			o->by = optarg;
 			break;
+		case O_ACCEPT_NEW:
+			o->accept_new = true;
+			break;
 		default:
 			usage(OPS_EXIT_USAGE);
 		}
@@ -182,6 +189,9 @@ engine_main(void *arg)
 	case PG_HTTP:
 		e->rc = pg_http_run(e->v, e->n, e->o, &e->err);
 		break;
+	case PG_SSH:
+		e->rc = pg_ssh_run(e->v, e->n, e->o, &e->err);
+		break;
 	default:
 		e->rc = 0;
 		break;
@@ -213,13 +223,6 @@ run_checks(struct pg_check *v, size_t n, const struct pg_opts *o)
 	for (k = 0; k < PG_KIND_COUNT; k++) {
 		if (e[k].n == 0)
 			continue;
-		if (k == PG_SSH) {
-			for (i = 0; i < e[k].n; i++)
-				pg_result_set(e[k].v[i], PG_UNKNOWN, -1,
-				    "ssh:// probes are not available in this "
-				    "version of opsping");
-			continue;
-		}
 		if (pthread_create(&e[k].th, NULL, engine_main, &e[k]) != 0) {
 			engine_main(&e[k]); /* run it here instead */
 			continue;
@@ -706,6 +709,7 @@ settings(struct opts *o, struct pg_opts *po, long long *timeout,
 	const struct ops_conf *c = &o->cli.conf;
 	long long jobs, v;
 	const char *why;
+	bool agent;
 
 	if (ops_conf_get_duration_ms(c, "ping", NULL, "timeout", timeout,
 		err) < 0 ||
@@ -751,9 +755,37 @@ settings(struct opts *o, struct pg_opts *po, long long *timeout,
 		    e ? e->line : 0,
 		    "icmp-socket must be auto, dgram or raw");
 	}
+	po->conf = c;
+	po->ssh_user = ops_conf_get(c, "ssh", NULL, "user");
+	po->ssh_identity = ops_conf_get(c, "ssh", NULL, "identity");
+	po->ssh_known_hosts = ops_conf_get(c, "ssh", NULL, "known-hosts");
+	po->accept_new = o->accept_new;
+	if (ops_conf_get_bool(c, "ssh", NULL, "agent", &agent, err) < 0 ||
+	    ops_conf_get_int(c, "ssh", NULL, "sessions-per-host", &v, err) <
+		0)
+		return -1;
+	po->ssh_no_agent = !agent;
+	po->ssh_per_host = (int)v;
 	if (getrandom(&po->cookie, sizeof(po->cookie), 0) !=
 	    (ssize_t)sizeof(po->cookie))
 		po->cookie = (uint32_t)ops_clock_mono_ms() ^ (uint32_t)getpid();
+	return 0;
+}
+
+/* The key passphrase: [ssh] password-file, else $OPS_SSH_PASSPHRASE. */
+static int
+ssh_passphrase(struct opts *o, struct pg_opts *po, struct ops_err *err)
+{
+	const char *f = ops_conf_get(&o->cli.conf, "ssh", NULL,
+	    "password-file");
+
+	if (f == NULL) {
+		po->ssh_passphrase = getenv("OPS_SSH_PASSPHRASE");
+		return 0;
+	}
+	if (ops_secret_read(f, &o->passphrase, err) < 0)
+		return -1;
+	po->ssh_passphrase = o->passphrase.data;
 	return 0;
 }
 
@@ -790,6 +822,37 @@ cmd_run(struct opts *o, int argc, char **argv)
 		free_targets(tv, n);
 		rc = fail(&err);
 		return o->fmt == F_NAGIOS ? OPS_PLUGIN_UNKNOWN : rc;
+	}
+	for (i = 0; i < n; i++) {
+		const struct pg_target *t = tv[i];
+
+		pg_ssh_defaults(tv[i]);
+		if (t->kind == PG_SSH && strncmp(t->probe, "exec=", 5) == 0 &&
+		    ops_conf_get(&o->cli.conf, "probe", t->probe + 5,
+			"command") == NULL) {
+			if (t->file)
+				ops_err_at(&err, OPS_EXIT_USAGE, t->file,
+				    t->line,
+				    "no [probe \"%s\"] command in %s",
+				    t->probe + 5,
+				    o->cli.conf_path ? o->cli.conf_path
+						     : "the configuration");
+			else
+				ops_err_set(&err, OPS_EXIT_USAGE,
+				    "no [probe \"%s\"] command in %s",
+				    t->probe + 5,
+				    o->cli.conf_path ? o->cli.conf_path
+						     : "the configuration");
+			free_targets(tv, n);
+			rc = fail(&err);
+			return o->fmt == F_NAGIOS ? OPS_PLUGIN_UNKNOWN : rc;
+		}
+		if (t->kind == PG_SSH && po.ssh_passphrase == NULL &&
+		    ssh_passphrase(o, &po, &err) < 0) {
+			free_targets(tv, n);
+			rc = fail(&err);
+			return o->fmt == F_NAGIOS ? OPS_PLUGIN_UNKNOWN : rc;
+		}
 	}
 	if (o->fmt == F_NAGIOS && n != 1) {
 		ops_warn("--format nagios checks exactly one target (%zu "
@@ -849,6 +912,7 @@ main(int argc, char **argv)
 	ops_init(argc, argv);
 	memset(&o, 0, sizeof(o));
 	ops_cli_init(&o.cli);
+	ops_buf_init(&o.passphrase, 4096);
 	i = parse(&o, argc, argv);
 	if (o.cli.format_opt) {
 		size_t k;
@@ -873,6 +937,7 @@ main(int argc, char **argv)
 		rc = cmd_run(&o, argc - i, argv + i);
 	}
 	ops_cli_release(&o.cli);
+	ops_buf_release(&o.passphrase);
 	if (ops_stdout_close(&err) < 0)
 		rc = ops_exit_worst(rc, ops_err_report(&err));
 	return rc;

@@ -93,6 +93,15 @@ struct pg_opts {
 	uint32_t cookie;   /* random per run (ICMP payload) */
 	const char *ca_file; /* default CA bundle for https, or NULL */
 	const char *icmp_socket; /* "auto", "dgram" or "raw" */
+	/* ssh:// probes ([ssh] and [probe "NAME"] of ops.conf) */
+	const struct ops_conf *conf; /* for [probe "NAME"] command */
+	const char *ssh_user;        /* default user, or NULL: login name */
+	const char *ssh_identity;    /* key file, or NULL: default names */
+	const char *ssh_passphrase;  /* for the key file, or NULL */
+	const char *ssh_known_hosts; /* or NULL: ~/.ssh/known_hosts */
+	bool ssh_no_agent;
+	bool accept_new;             /* --accept-new-hostkey */
+	int ssh_per_host;            /* sessions to one host at once */
 };
 
 /* ---- check.c ---- */
@@ -161,6 +170,16 @@ int pg_tcp_run(struct pg_check **v, size_t n, const struct pg_opts *o,
     struct ops_err *err) OPS_WUR;
 int pg_http_run(struct pg_check **v, size_t n, const struct pg_opts *o,
     struct ops_err *err) OPS_WUR;
+/*
+ * ssh.c: one session per host and lane (o->ssh_per_host lanes at most),
+ * probes run one after the other on it; lanes run in threads, at most
+ * o->jobs at once.  A host key or authentication refusal gives UNKNOWN
+ * rows and -1 with err (code 3); an unreachable host gives CRITICAL rows.
+ */
+int pg_ssh_run(struct pg_check **v, size_t n, const struct pg_opts *o,
+    struct ops_err *err) OPS_WUR;
+/* Default warn/crit of a probe ("disk": 80/90...), set when not given. */
+void pg_ssh_defaults(struct pg_target *t);
 
 /* ---- maint.c: maintenance.tsv (start end name reason by) ---- */
 #define PG_MAINT_STORE "maintenance.tsv"
