@@ -19,7 +19,8 @@ LIBS = $(PKG_LIBS) -lm -pthread
 
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=build/%.o)
-CMDS := $(notdir $(wildcard cmd/*))
+# a command is a folder of cmd/ with a main.c
+CMDS := $(notdir $(patsubst %/main.c,%,$(wildcard cmd/*/main.c)))
 BINS := $(CMDS:%=bin/%)
 CMD_OBJ := $(patsubst %.c,build/%.o,$(wildcard cmd/*/*.c))
 # every object of cmd/ except main.o: parsers unit tests and fuzz targets link

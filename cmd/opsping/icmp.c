@@ -63,6 +63,7 @@
 #define RCVBUF_BYTES (8 << 20)       /* receive buffer asked for */
 #define RETRY_NS 1000000LL           /* pause after EAGAIN/ENOBUFS */
 #define DRAIN_MAX 4096               /* packets read in one drain */
+#define DRAIN_EVERY 32               /* sends in a burst between drains */
 #define NS_PER_MS 1000000LL
 #define CATCH_UP_NS 1000000LL        /* most sends made up after a delay */
 
@@ -605,7 +606,7 @@ send_all(struct run *r, int maxcount)
 	int64_t gap = (int64_t)r->o->icmp_interval_us * 1000;
 	int64_t period = (int64_t)r->o->icmp_period_ms * NS_PER_MS;
 	int64_t next = 0, due, now;
-	size_t i;
+	size_t i, unread = 0;
 	int k;
 
 	if (gap < 0)
@@ -626,9 +627,13 @@ send_all(struct run *r, int maxcount)
 			now = mono_ns();
 			if (due > now) {
 				wait_until(r, due, -1);
-			} else {
+				unread = 0;
+			} else if (++unread >= DRAIN_EVERY) {
+				/* a burst: read the replies every few sends
+				 * (the receive buffer holds far more) */
 				drain_all(r);
 				sweep(r, now);
+				unread = 0;
 			}
 			if (r->v[i]->r.done)
 				continue;
