@@ -200,36 +200,6 @@ section_label(char buf[LABEL_SIZE], const char *section, const char *name)
 	return buf;
 }
 
-/* Optimal string alignment distance (Levenshtein plus transpositions). */
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t d[SUGGEST_MAX + 1][SUGGEST_MAX + 1];
-	size_t la = strlen(a), lb = strlen(b), i, j, cost, v;
-
-	if (la > SUGGEST_MAX || lb > SUGGEST_MAX)
-		return SIZE_MAX;
-	for (i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (i = 1; i <= la; i++) {
-		for (j = 1; j <= lb; j++) {
-			cost = a[i - 1] != b[j - 1];
-			v = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
-			if (d[i - 1][j - 1] + cost < v)
-				v = d[i - 1][j - 1] + cost;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
-				v = d[i - 2][j - 2] + 1;
-			d[i][j] = v;
-		}
-	}
-	return d[la][lb];
-}
-
 /* First schema entry of section, or NULL. */
 static const struct ops_conf_key *
 find_section(const struct ops_conf_key *schema, const char *section)
@@ -268,7 +238,7 @@ suggest(
 		if (section && strcmp(k->section, section) != 0)
 			continue;
 		cand = section ? k->key : k->section;
-		d = edit_distance(word, cand);
+		d = ops_edit_distance(word, cand);
 		if (d < bestd) {
 			bestd = d;
 			best = cand;

@@ -257,3 +257,33 @@ ops_diag_shown(char *dst, size_t size, const char *s, size_t len)
 	dst[o] = '\0';
 	return dst;
 }
+
+/* Optimal string alignment distance (Levenshtein plus transpositions). */
+size_t
+ops_edit_distance(const char *a, const char *b)
+{
+	size_t d[OPS_EDIT_MAX + 1][OPS_EDIT_MAX + 1];
+	size_t la = strlen(a), lb = strlen(b), i, j, cost, v;
+
+	if (la > OPS_EDIT_MAX || lb > OPS_EDIT_MAX)
+		return SIZE_MAX;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++) {
+		for (j = 1; j <= lb; j++) {
+			cost = a[i - 1] != b[j - 1];
+			v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + cost < v)
+				v = d[i - 1][j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}

@@ -73,4 +73,12 @@ void ops_info(int level, const char *fmt, ...) OPS_PRINTF(2, 3);
 /* ops_warn, then exit(code).  For cmd/ only. */
 OPS_NORETURN void ops_fatal(int code, const char *fmt, ...) OPS_PRINTF(2, 3);
 
+/*
+ * Optimal string alignment distance between a and b (Levenshtein plus
+ * transpositions), for "did you mean" suggestions; SIZE_MAX when either is
+ * longer than OPS_EDIT_MAX bytes.
+ */
+#define OPS_EDIT_MAX 64
+size_t ops_edit_distance(const char *a, const char *b);
+
 #endif

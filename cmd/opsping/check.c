@@ -51,3 +51,20 @@ pg_check_deadline(const struct pg_target *t, int64_t start,
 
 	return d < run_deadline ? d : run_deadline;
 }
+
+void
+pg_row(const struct pg_check *c, const char *ts, char ms[PG_MS_SIZE],
+    const char *f[PG_ROW_COLS])
+{
+	if (c->r.ms < 0)
+		ms[0] = '\0';
+	else
+		snprintf(ms, PG_MS_SIZE, "%.0f", c->r.ms);
+	f[0] = ts;
+	f[1] = c->t->name;
+	f[2] = c->t->spec;
+	f[3] = pg_status_name[c->r.status];
+	f[4] = ms;
+	f[5] = c->r.value;
+	f[6] = c->r.message;
+}

@@ -284,15 +284,6 @@ static const struct ops_out_col out_cols[] = {
     {"message", "message", false},
 };
 
-static void
-ms_text(char *buf, size_t size, double ms)
-{
-	if (ms < 0)
-		buf[0] = '\0';
-	else
-		snprintf(buf, size, "%.0f", ms);
-}
-
 static int
 print_rows(const struct opts *o, struct pg_check *v, size_t n, int64_t now,
     struct ops_err *err)
@@ -307,17 +298,10 @@ print_rows(const struct opts *o, struct pg_check *v, size_t n, int64_t now,
 	ops_out_begin(&out, stdout, map[o->fmt], o->cli.out_flags, out_cols,
 	    OPS_ARRAY_SIZE(out_cols));
 	for (i = 0; i < n; i++) {
-		char ms[32];
-		const char *f[7];
+		char ms[PG_MS_SIZE];
+		const char *f[PG_ROW_COLS];
 
-		ms_text(ms, sizeof(ms), v[i].r.ms);
-		f[0] = ts;
-		f[1] = v[i].t->name;
-		f[2] = v[i].t->spec;
-		f[3] = pg_status_name[v[i].r.status];
-		f[4] = ms;
-		f[5] = v[i].r.value;
-		f[6] = v[i].r.message;
+		pg_row(&v[i], ts, ms, f);
 		if (ops_out_row(&out, f) < 0) {
 			ops_out_discard(&out);
 			return ops_err_set(err, OPS_EXIT_FAIL,

@@ -112,6 +112,14 @@ struct pg_opts {
  */
 void pg_result_set(struct pg_check *c, enum pg_status st, double ms,
     const char *fmt, ...) OPS_PRINTF(4, 5);
+/*
+ * The checks.tsv fields of c (ts name check status ms value message), ts
+ * being the run's time; ms is whole milliseconds, written into ms[].
+ */
+#define PG_ROW_COLS 7
+#define PG_MS_SIZE 32
+void pg_row(const struct pg_check *c, const char *ts, char ms[PG_MS_SIZE],
+    const char *f[PG_ROW_COLS]);
 /* A check's own deadline: min(run deadline, start + its timeout). */
 int64_t pg_check_deadline(const struct pg_target *t, int64_t start,
     long run_timeout_ms, int64_t run_deadline);

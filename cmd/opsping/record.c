@@ -847,15 +847,6 @@ commands(struct ctx *x)
 
 /* ---- stores ---- */
 
-static void
-fmt_ms(char *buf, size_t size, double ms)
-{
-	if (ms < 0)
-		buf[0] = '\0';
-	else
-		snprintf(buf, size, "%.0f", ms);
-}
-
 static int
 append_checks(struct ops_store *st, struct pg_check *v, size_t n,
     int64_t now, struct ops_err *err)
@@ -868,18 +859,11 @@ append_checks(struct ops_store *st, struct pg_check *v, size_t n,
 	ops_buf_init(&b, 0);
 	ops_rfc3339_format(now, ts);
 	for (i = 0; i < n; i++) {
-		char ms[32];
-		const char *f[7];
+		char ms[PG_MS_SIZE];
+		const char *f[PG_ROW_COLS];
 
-		fmt_ms(ms, sizeof(ms), v[i].r.ms);
-		f[0] = ts;
-		f[1] = v[i].t->name;
-		f[2] = v[i].t->spec;
-		f[3] = pg_status_name[v[i].r.status];
-		f[4] = ms;
-		f[5] = v[i].r.value;
-		f[6] = v[i].r.message;
-		if (ops_tsv_row(&b, f, 7) < 0)
+		pg_row(&v[i], ts, ms, f);
+		if (ops_tsv_row(&b, f, PG_ROW_COLS) < 0)
 			ops_fatal(OPS_EXIT_FAIL, "result row too large");
 	}
 	rc = ops_store_append(st, b.data, b.len, err);

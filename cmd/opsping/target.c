@@ -693,36 +693,6 @@ static const struct {
 	"warn, crit, expect, match, cert-days, attempts, count, timeout, "     \
 	"parent, follow, ca, insecure"
 
-/* Optimal string alignment distance (Levenshtein plus transpositions). */
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t d[SUGGEST_MAX + 1][SUGGEST_MAX + 1];
-	size_t la = strlen(a), lb = strlen(b), i, j, cost, v;
-
-	if (la > SUGGEST_MAX || lb > SUGGEST_MAX)
-		return SIZE_MAX;
-	for (i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (i = 1; i <= la; i++) {
-		for (j = 1; j <= lb; j++) {
-			cost = a[i - 1] != b[j - 1];
-			v = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
-			if (d[i - 1][j - 1] + cost < v)
-				v = d[i - 1][j - 1] + cost;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
-				v = d[i - 2][j - 2] + 1;
-			d[i][j] = v;
-		}
-	}
-	return d[la][lb];
-}
-
 static int oerr(struct ops_err *err, enum okey k, const char *fmt, ...)
     OPS_PRINTF(3, 4);
 
@@ -1007,7 +977,7 @@ find_key(const char *w, size_t len, struct ops_err *err)
 		memcpy(key, w, len);
 		key[len] = '\0';
 		for (i = 0; i < OPS_ARRAY_SIZE(okeys); i++) {
-			d = edit_distance(key, okeys[i].key);
+			d = ops_edit_distance(key, okeys[i].key);
 			if (d < bestd) {
 				bestd = d;
 				best = okeys[i].key;
