@@ -105,7 +105,8 @@ ident outside/secret2 >s2.after
 t_cmp "hard link: the file is unchanged" s2.before s2.after
 t_ok "hard link: nothing rotated" test ! -e "$L/app.log.1"
 
-# --- kill -9 at random points during 20 rotations with compress
+# --- kill -9 at random points during 50 rotations with compress; after
+# every kill, before the next run, every line written is in some file
 rm -rf "$L" && mkdir -p "$L"
 rm -f "$S"
 cat >kill.conf <<EOF
@@ -117,8 +118,9 @@ $L/k.log {
 }
 EOF
 total=0
+lost_after_kill=0
 i=1
-while [ "$i" -le 20 ]; do
+while [ "$i" -le 50 ]; do
 	awk -v r="$i" 'BEGIN { for (j = 1; j <= 3000; j++)
 		printf "r%02d line %05d lorem ipsum dolor sit amet\n", r, j }' \
 		>>"$L/k.log"
@@ -130,10 +132,16 @@ while [ "$i" -le 20 ]; do
 	sleep "$(printf '0.%03d' $((ms % 31)))"
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	# the lines of the log, its generations and any leftover, once each
+	n=$(all_lines "$L/k.log" | sort -u | wc -l)
+	[ "$n" -eq "$total" ] || lost_after_kill=$((lost_after_kill + 1))
 	OPS_NOW=$now timeout 60 "$BIN" kill.conf >>kill.err 2>&1
 	i=$((i + 1))
 done
-OPS_NOW=2026-11-22T00:05:00+09:00 timeout 60 "$BIN" kill.conf >>kill.err 2>&1
+OPS_NOW=$(date -d "2026-11-01 +51 day" '+%Y-%m-%dT00:05:00+09:00') \
+	timeout 60 "$BIN" kill.conf >>kill.err 2>&1
+t_ok "kill -9: after each of 50 kills every line was in some file" \
+	test "$lost_after_kill" -eq 0
 all_lines "$L/k.log" >lines
 t_lines "kill -9: every line written is still there" "$total" lines
 sort lines | uniq -d >dups
