@@ -1127,8 +1127,13 @@ read_file(struct lr_config *c, const char *path, const struct stat *sb,
 		return 0;
 	/* logrotate run by root ignores such files ("bad file mode") */
 	if (getuid() == 0 &&
-	    ((sb->st_mode & 07533) != 0400 || sb->st_uid != 0))
+	    ((sb->st_mode & 07533) != 0400 || sb->st_uid != 0)) {
+		ops_warn("%s: ignored, as logrotate ignores it: a file run by "
+			 "root must belong to root and not be writable by "
+			 "group or others (chmod 644, chown root)",
+		    path);
 		return 0;
+	}
 	ops_buf_init(&b, 0);
 	if (ops_read_file(path, CONF_LIMIT, &b, err) < 0) {
 		ops_buf_release(&b);

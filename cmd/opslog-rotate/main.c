@@ -29,7 +29,7 @@
 
 static const char usage_text[] =
     "usage: opslog-rotate [-v] [-d dir] [-c file] [-n|--dry-run] "
-    "[-f|--force] [-s statefile] config ...\n"
+    "[-f|--force] [-s|--state statefile] config ...\n"
     "       opslog-rotate scan [-d dir] [--rules file|http|auth|errors] "
     "[--record] [--format tsv|csv|json|text] [--no-header] log ...\n";
 

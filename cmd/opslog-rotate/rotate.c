@@ -1738,7 +1738,8 @@ expand(struct set *s, char ***seen, size_t *nseen, size_t *cseen)
 
 	for (k = 0; k < e->npat; k++) {
 		glob_t g;
-		int rc = glob(e->patterns[k], GLOB_NOCHECK, NULL, &g);
+		int rc = glob(e->patterns[k], GLOB_NOCHECK | GLOB_TILDE, NULL,
+		    &g);
 
 		if (rc != 0) {
 			if (rc != GLOB_NOMATCH)
@@ -1800,9 +1801,11 @@ set_compress(struct set *s)
 		&err) < 0 ||
 	    ops_z_level(s->z, o->compressoptions, &s->zlevel, NULL, &err) <
 		0) {
-		ops_err_at(&err, err.code, s->e->file, s->e->line, "%s",
+		struct ops_err at;
+
+		ops_err_at(&at, OPS_EXIT_USAGE, s->e->file, s->e->line, "%s",
 		    err.msg);
-		ops_err_report(&err);
+		ops_err_report(&at);
 		return -1;
 	}
 	s->compext = o->compressext ? o->compressext : ops_z_ext(s->z);

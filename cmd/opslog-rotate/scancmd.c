@@ -195,6 +195,26 @@ lr_cmd_scan(struct ops_cli *cli, int argc, char **argv)
 			rc = ops_exit_worst(rc, ops_err_report(&err));
 		close(fd);
 	}
+	{
+		struct lr_scan_info in;
+
+		lr_stats_info(st, &in);
+		if (in.cut)
+			ops_warn("%llu line(s) longer than %d bytes: only "
+				 "their start was looked at",
+			    (unsigned long long)in.cut, LR_SCAN_MAX_LINE);
+		if (in.lost)
+			ops_warn("%llu line(s) not counted: a log spans more "
+				 "than %d days",
+			    (unsigned long long)in.lost, LR_SCAN_MAX_DAYS);
+		if (in.clients_capped)
+			ops_warn("too many distinct clients: the clients "
+				 "counts are lower bounds");
+		if (in.unstamped)
+			ops_info(1, "%llu line(s) without a time stamp "
+				    "counted under the day before them",
+			    (unsigned long long)in.unstamped);
+	}
 	ops_buf_init(&rows, 0);
 	if (lr_stats_rows(st, &rows, &err) < 0 ||
 	    print_rows(cli, fmt, flags, &rows, &err) < 0 ||
