@@ -214,11 +214,202 @@ exists_at(int dfd, const char *name)
 	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+/*
+ * ---- directory listings ----
+ *
+ * Finding a log's generations needs the names in its directory.  Reading
+ * the directory again for every log is quadratic when thousands of logs
+ * share one directory, so each directory is read once per run into a
+ * sorted list that our own renames, removals and creations keep up to
+ * date (dir_added, dir_removed).  The directory's mtime is kept with the
+ * list: a change made by anybody else (a script, a writer creating its
+ * log again) shows as another mtime and the list is read again; every
+ * script run drops all lists as well.  Lookups take the literal start of
+ * the pattern and search the sorted list for it.
+ */
+struct dlist {
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
+	char **v;      /* sorted by strcmp */
+	size_t n, cap;
+};
+
+/* The command is single-threaded: one set of lists per process. */
+static struct dlist *dlists;
+static size_t ndlists, capdlists;
+
+static void
+dlist_drop(struct dlist *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		free(d->v[i]);
+	free(d->v);
+	d->v = NULL;
+	d->n = d->cap = 0;
+}
+
+/* Forget every list (after a script, which may change anything). */
+static void
+dir_forget_all(void)
+{
+	size_t i;
+
+	for (i = 0; i < ndlists; i++)
+		dlist_drop(&dlists[i]);
+	free(dlists);
+	dlists = NULL;
+	ndlists = capdlists = 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool
+same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* The first index whose name is >= key. */
+static size_t
+dlist_lower(const struct dlist *d, const char *key)
+{
+	size_t lo = 0, hi = d->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(d->v[mid], key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int
+dlist_read(struct dlist *d, int dfd)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir;
+	struct dirent *de;
+
+	dlist_drop(d);
+	if (fd < 0 || (dir = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		ops_xgrow((void **)&d->v, &d->cap, d->n + 1, sizeof(char *));
+		d->v[d->n++] = ops_xstrdup(de->d_name);
+	}
+	closedir(dir);
+	if (d->n > 1)
+		qsort(d->v, d->n, sizeof(char *), cmp_str);
+	return 0;
+}
+
+/* The list of dfd's directory, read when missing or changed by others. */
+static struct dlist *
+dir_list(int dfd)
+{
+	struct stat st;
+	struct dlist *d = NULL;
+	size_t i;
+
+	if (fstat(dfd, &st) < 0)
+		return NULL;
+	for (i = 0; i < ndlists; i++)
+		if (dlists[i].dev == st.st_dev && dlists[i].ino == st.st_ino)
+			d = &dlists[i];
+	if (d == NULL) {
+		ops_xgrow((void **)&dlists, &capdlists, ndlists + 1,
+		    sizeof(*dlists));
+		d = &dlists[ndlists++];
+		memset(d, 0, sizeof(*d));
+		d->dev = st.st_dev;
+		d->ino = st.st_ino;
+	} else if (d->v != NULL && same_time(&d->mtime, &st.st_mtim)) {
+		return d;
+	}
+	if (dlist_read(d, dfd) < 0)
+		return NULL;
+	d->mtime = st.st_mtim;
+	return d;
+}
+
+/* Our own change to dfd's directory: name added (add) or removed. */
+static void
+dir_changed(int dfd, const char *name, bool add)
+{
+	struct stat st;
+	struct dlist *d = NULL;
+	size_t i, k;
+
+	if (fstat(dfd, &st) < 0)
+		return;
+	for (i = 0; i < ndlists; i++)
+		if (dlists[i].dev == st.st_dev && dlists[i].ino == st.st_ino &&
+		    dlists[i].v != NULL)
+			d = &dlists[i];
+	if (d == NULL)
+		return;
+	k = dlist_lower(d, name);
+	if (add && (k == d->n || strcmp(d->v[k], name) != 0)) {
+		ops_xgrow((void **)&d->v, &d->cap, d->n + 1, sizeof(char *));
+		memmove(&d->v[k + 1], &d->v[k], (d->n - k) * sizeof(char *));
+		d->v[k] = ops_xstrdup(name);
+		d->n++;
+	} else if (!add && k < d->n && strcmp(d->v[k], name) == 0) {
+		free(d->v[k]);
+		memmove(&d->v[k], &d->v[k + 1],
+		    (d->n - k - 1) * sizeof(char *));
+		d->n--;
+	}
+	d->mtime = st.st_mtim;
+}
+
+static int
+d_unlinkat(int dfd, const char *name)
+{
+	int rc = unlinkat(dfd, name, 0);
+
+	if (rc == 0)
+		dir_changed(dfd, name, false);
+	return rc;
+}
+
+static int
+d_create(int dfd, const char *name, int flags, mode_t mode)
+{
+	int fd = openat(dfd, name, flags | O_CREAT, mode);
+
+	if (fd >= 0)
+		dir_changed(dfd, name, true);
+	return fd;
+}
+
 /* rename within or across the two directories, never replacing */
 static int
 rename_noreplace(int from_dfd, const char *from, int to_dfd, const char *to)
 {
-	return renameat2(from_dfd, from, to_dfd, to, RENAME_NOREPLACE);
+	int rc = renameat2(from_dfd, from, to_dfd, to, RENAME_NOREPLACE);
+
+	if (rc == 0) {
+		dir_changed(from_dfd, from, false);
+		dir_changed(to_dfd, to, true);
+	}
+	return rc;
 }
 
 /* ---- processes holding a file open ---- */
@@ -263,13 +454,30 @@ holder(dev_t dev, ino_t ino)
 	return found;
 }
 
+/*
+ * The pid of another process that has fd's file open, or 0.  A write
+ * lease is granted only while no other descriptor of the file is open
+ * anywhere, so one fcntl() answers for the common case; only when it is
+ * refused (or leases are not available here) is /proc scanned.
+ */
+static pid_t
+holder_of(int fd, const struct stat *st)
+{
+	if (fcntl(fd, F_SETLEASE, F_WRLCK) == 0) {
+		(void)fcntl(fd, F_SETLEASE, F_UNLCK);
+		return 0;
+	}
+	return holder(st->st_dev, st->st_ino);
+}
+
 /* true when nobody holds it (waiting within the run's budget) */
 static bool
-wait_writers(struct lr_run *run, const struct stat *st, const char *name)
+wait_writers(struct lr_run *run, int fd, const struct stat *st,
+    const char *name)
 {
 	pid_t pid;
 
-	while ((pid = holder(st->st_dev, st->st_ino)) != 0) {
+	while ((pid = holder_of(fd, st)) != 0) {
 		if (run->wait_left_ms <= 0) {
 			ops_info(1,
 			    "%s: left uncompressed: pid %ld still has it "
@@ -374,20 +582,20 @@ compress_file(struct set *s, int dfd, const char *dpath, const char *src)
 		    src);
 		goto done;
 	}
-	if (!wait_writers(s->run, &st, src)) {
+	if (!wait_writers(s->run, in, &st, src)) {
 		rc = 1;
 		goto done;
 	}
 	if (ops_temp_register(tmppath) == 0)
 		registered = true;
-	out = openat(dfd, tmp,
-	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	out = d_create(dfd, tmp,
+	    O_WRONLY | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    (S_IRUSR | S_IWUSR) & st.st_mode);
 	if (out < 0 && errno == EEXIST) {
 		/* a leftover of a killed run: its source is still here */
-		unlinkat(dfd, tmp, 0);
-		out = openat(dfd, tmp,
-		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		d_unlinkat(dfd, tmp);
+		out = d_create(dfd, tmp,
+		    O_WRONLY | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		    (S_IRUSR | S_IWUSR) & st.st_mode);
 	}
 	if (out < 0) {
@@ -423,7 +631,7 @@ compress_file(struct set *s, int dfd, const char *dpath, const char *src)
 		}
 		if (same_data(dfd, src, dst)) {
 			/* an earlier run got this far; its unlink did not */
-			unlinkat(dfd, tmp, 0);
+			d_unlinkat(dfd, tmp);
 			goto finish;
 		}
 		if (backup_existing(s, dfd, dst) < 0 ||
@@ -440,7 +648,7 @@ finish:
 		ops_warn("%s: fsync:", dpath);
 		goto done;
 	}
-	if (unlinkat(dfd, src, 0) < 0 && errno != ENOENT) {
+	if (d_unlinkat(dfd, src) < 0 && errno != ENOENT) {
 		ops_warn("cannot remove %s/%s:", dpath, src);
 		goto done;
 	}
@@ -448,7 +656,7 @@ finish:
 	rc = 0;
 	goto done;
 fail:
-	unlinkat(dfd, tmp, 0);
+	d_unlinkat(dfd, tmp);
 done:
 	if (registered)
 		ops_temp_unregister(tmppath);
@@ -572,37 +780,44 @@ names_free(struct namelist *nl)
 	memset(nl, 0, sizeof(*nl));
 }
 
-static int
-cmp_str(const void *a, const void *b)
+/* The literal start of a glob pattern (up to its first special). */
+static size_t
+literal_prefix(const char *pattern)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcspn(pattern, "*?[\\");
+}
+
+static int
+list_matching_ex(int dfd, const char *pattern, bool dots,
+    struct namelist *nl)
+{
+	struct dlist *d = dir_list(dfd);
+	size_t plen = literal_prefix(pattern), k;
+	char *prefix;
+
+	memset(nl, 0, sizeof(*nl));
+	if (d == NULL)
+		return -1;
+	prefix = ops_xstrndup(pattern, plen);
+	for (k = dlist_lower(d, prefix);
+	     k < d->n && strncmp(d->v[k], prefix, plen) == 0; k++) {
+		const char *n = d->v[k];
+
+		if ((!dots && n[0] == '.') ||
+		    fnmatch(pattern, n, dots ? 0 : FNM_PERIOD) != 0)
+			continue;
+		ops_xgrow((void **)&nl->v, &nl->cap, nl->n + 1,
+		    sizeof(char *));
+		nl->v[nl->n++] = ops_xstrdup(n);
+	}
+	free(prefix);
+	return 0; /* already sorted: the list is */
 }
 
 static int
 list_matching(int dfd, const char *pattern, struct namelist *nl)
 {
-	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d;
-	struct dirent *de;
-
-	memset(nl, 0, sizeof(*nl));
-	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' ||
-		    fnmatch(pattern, de->d_name, FNM_PERIOD) != 0)
-			continue;
-		ops_xgrow((void **)&nl->v, &nl->cap, nl->n + 1,
-		    sizeof(char *));
-		nl->v[nl->n++] = ops_xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (nl->n > 1)
-		qsort(nl->v, nl->n, sizeof(char *), cmp_str);
-	return 0;
+	return list_matching_ex(dfd, pattern, false, nl);
 }
 
 /* stable sort by the date in the name (when dateformat was given) */
@@ -648,7 +863,7 @@ remove_gen(struct set *s, struct lg *l, const char *name)
 		printf("remove %s/%s\n", l->odirpath, name);
 		return;
 	}
-	if (unlinkat(l->odfd, name, 0) < 0 && errno != ENOENT) {
+	if (d_unlinkat(l->odfd, name) < 0 && errno != ENOENT) {
 		ops_warn("cannot remove old log %s/%s:", l->odirpath, name);
 		l->err = true;
 		return;
@@ -851,22 +1066,13 @@ recover(struct set *s, struct lg *l)
 		return;
 	/* temporaries of killed runs: their sources are still in place */
 	pat = xasprintf(".%s*%s", l->gbase, TMP_SUFFIX);
-	{
-		int fd = openat(l->odfd, ".", O_RDONLY | O_DIRECTORY |
-						  O_CLOEXEC);
-		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-		struct dirent *de;
-
-		if (d == NULL && fd >= 0)
-			close(fd);
-		while (d && (de = readdir(d)) != NULL)
-			if (fnmatch(pat, de->d_name, 0) == 0 &&
-			    unlinkat(l->odfd, de->d_name, 0) == 0)
+	if (list_matching_ex(l->odfd, pat, true, &nl) == 0) {
+		for (i = 0; i < nl.n; i++)
+			if (d_unlinkat(l->odfd, nl.v[i]) == 0)
 				ops_info(1, "removed %s/%s left by a killed "
 					    "run",
-				    l->odirpath, de->d_name);
-		if (d)
-			closedir(d);
+				    l->odirpath, nl.v[i]);
+		names_free(&nl);
 	}
 	free(pat);
 	if (!o->compress)
@@ -1390,8 +1596,8 @@ create_new(struct set *s, struct lg *l)
 		return 0;
 	}
 	for (k = 0; k < 2; k++) {
-		fd = openat(l->dfd, l->base,
-		    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		fd = d_create(l->dfd, l->base,
+		    O_RDWR | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		    (S_IRUSR | S_IWUSR) & mode);
 		if (fd >= 0 || errno != EEXIST || k == 1)
 			break;
@@ -1494,9 +1700,9 @@ copy_log(struct set *s, struct lg *l)
 	}
 	if (ops_temp_register(tmppath) == 0)
 		registered = true;
-	unlinkat(l->odfd, tmp, 0);
-	out = openat(l->odfd, tmp,
-	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	d_unlinkat(l->odfd, tmp);
+	out = d_create(l->odfd, tmp,
+	    O_WRONLY | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    (S_IRUSR | S_IWUSR) & st.st_mode);
 	if (out < 0) {
 		ops_warn("error creating %s/%s:", l->odirpath, tmp);
@@ -1536,7 +1742,7 @@ copy_log(struct set *s, struct lg *l)
 	rc = 0;
 	goto done;
 fail:
-	unlinkat(l->odfd, tmp, 0);
+	d_unlinkat(l->odfd, tmp);
 done:
 	if (registered)
 		ops_temp_unregister(tmppath);
@@ -1646,8 +1852,11 @@ run_script(struct set *s, const char *what, const char *script,
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			dir_forget_all();
 			return 1;
+		}
+	dir_forget_all(); /* a script may have changed any directory */
 	as_su(s);
 	return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
@@ -1981,6 +2190,7 @@ lr_run(struct lr_run *run, const struct lr_config *c)
 	for (i = 0; i < nseen; i++)
 		free(seen[i]);
 	free(seen);
+	dir_forget_all();
 	if (!run->dry_run) {
 		struct ops_err err;
 

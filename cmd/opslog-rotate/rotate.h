@@ -31,7 +31,8 @@ struct lr_state_ent {
 
 struct lr_state {
 	char *file;   /* where it is kept, owned */
-	struct lr_state_ent *v;
+	struct lr_state_ent **v; /* each entry allocated on its own, so that
+	                            pointers to it stay valid as v grows */
 	size_t n, cap;
 };
 

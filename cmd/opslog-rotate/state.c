@@ -37,8 +37,10 @@ lr_state_release(struct lr_state *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->n; i++)
-		free(s->v[i].path);
+	for (i = 0; i < s->n; i++) {
+		free(s->v[i]->path);
+		free(s->v[i]);
+	}
 	free(s->v);
 	free(s->file);
 	memset(s, 0, sizeof(*s));
@@ -50,8 +52,8 @@ lr_state_find(struct lr_state *s, const char *path)
 	size_t i;
 
 	for (i = 0; i < s->n; i++)
-		if (strcmp(s->v[i].path, path) == 0)
-			return &s->v[i];
+		if (strcmp(s->v[i]->path, path) == 0)
+			return s->v[i];
 	return NULL;
 }
 
@@ -63,8 +65,8 @@ lr_state_add(struct lr_state *s, const char *path, int64_t t)
 	if (e != NULL)
 		return e;
 	ops_xgrow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v));
-	e = &s->v[s->n++];
-	memset(e, 0, sizeof(*e));
+	e = ops_xcalloc(1, sizeof(*e)); /* stays put while v grows */
+	s->v[s->n++] = e;
 	e->path = ops_xstrdup(path);
 	e->t = t;
 	return e;
@@ -243,7 +245,7 @@ lr_state_save(const struct lr_state *s, int64_t now, struct ops_err *err)
 	if (ops_tsv_row(&b, hdr, 2) < 0)
 		return ops_err_set(err, OPS_EXIT_FAIL, "state: too large");
 	for (i = 0; i < s->n; i++) {
-		const struct lr_state_ent *e = &s->v[i];
+		const struct lr_state_ent *e = s->v[i];
 		char ts[OPS_RFC3339_SIZE];
 		const char *f[2];
 
