@@ -189,16 +189,16 @@ as_root(struct set *s)
 
 /* Commit the state (as root); a failure makes the run exit 3. */
 static void
-commit(struct set *s)
+commit(struct set *s, const struct lg *l)
 {
 	struct ops_err err;
 	bool was = s->su_now;
 
-	if (s->run->dry_run)
+	if (s->run->dry_run || l->st == NULL)
 		return;
 	as_root(s);
 	ops_err_clear(&err);
-	if (lr_state_save(s->run->state, s->run->now, &err) < 0) {
+	if (lr_state_note(s->run->state, l->st, &err) < 0) {
 		ops_err_report(&err);
 		s->run->state_failed = true;
 	}
@@ -1508,7 +1508,7 @@ prerotate(struct set *s, struct lg *l)
 	if (!l->rotate)
 		return 0;
 	l->st->t = s->run->now;
-	commit(s); /* a crash from here on does not rotate it again */
+	commit(s, l); /* a crash from here on does not rotate it again */
 	local_tm(s->run->now, &tm);
 	if (o->dateyesterday) {
 		tm.tm_hour = 12;
@@ -2135,7 +2135,7 @@ rotate_set(struct set *s)
 				s->v[i].err = true;
 			bad |= s->v[i].err;
 			if (s->v[i].rotate)
-				commit(s); /* this log is done */
+				commit(s, &s->v[i]); /* this log is done */
 		}
 	}
 	if (o->lastaction && nrot > 0 &&

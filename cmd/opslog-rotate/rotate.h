@@ -31,6 +31,7 @@ struct lr_state_ent {
 
 struct lr_state {
 	char *file;   /* where it is kept, owned */
+	int jfd;      /* the journal (FILE.journal) once opened, else -1 */
 	struct lr_state_ent **v; /* each entry allocated on its own, so that
 	                            pointers to it stay valid as v grows */
 	size_t n, cap;
@@ -57,11 +58,18 @@ struct lr_state_ent *lr_state_add(struct lr_state *s, const char *path,
     int64_t t);
 
 /*
+ * Append e's line to FILE.journal and fsync: the state as it goes, in
+ * O(1) per log.  -1 with err (code 3).
+ */
+int lr_state_note(struct lr_state *s, const struct lr_state_ent *e,
+    struct ops_err *err) OPS_WUR;
+
+/*
  * Replace the file atomically (ops_atomic, mode 0640) with every entry,
  * except those not used in this run and older than a year (as logrotate
- * drops them).  -1 with err (code 3).
+ * drops them), then remove FILE.journal.  -1 with err (code 3).
  */
-int lr_state_save(const struct lr_state *s, int64_t now, struct ops_err *err)
+int lr_state_save(struct lr_state *s, int64_t now, struct ops_err *err)
     OPS_WUR;
 
 /* ---- rotate.c ---- */

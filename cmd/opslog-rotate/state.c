@@ -11,7 +11,9 @@
 #include "compat.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "atomic.h"
 #include "buf.h"
@@ -30,6 +32,7 @@ void
 lr_state_init(struct lr_state *s)
 {
 	memset(s, 0, sizeof(*s));
+	s->jfd = -1;
 }
 
 void
@@ -43,7 +46,101 @@ lr_state_release(struct lr_state *s)
 	}
 	free(s->v);
 	free(s->file);
+	if (s->jfd >= 0)
+		close(s->jfd);
 	memset(s, 0, sizeof(*s));
+	s->jfd = -1;
+}
+
+static void tsv_line(struct lr_state *s, const char *name, char *p,
+    size_t len, long line);
+
+/*
+ * The journal, FILE.journal: one line "path<TAB>last_rotated" (TSV
+ * escapes, no header) appended and fsynced as each log is done, so that a
+ * run over thousands of logs does not rewrite the whole state for each
+ * one.  It is read after FILE (later lines win) and folded into FILE,
+ * then removed, by lr_state_save().  A torn last line is ignored.
+ */
+static char *
+journal_path(const char *file)
+{
+	size_t n = strlen(file) + sizeof(".journal");
+	char *j = ops_xmalloc(n);
+
+	snprintf(j, n, "%s.journal", file);
+	return j;
+}
+
+static int
+journal_load(struct lr_state *s, struct ops_err *err)
+{
+	struct ops_buf b;
+	char *jp = journal_path(s->file), *p, *end;
+	long line = 0;
+
+	ops_buf_init(&b, 0);
+	if (ops_read_file(jp, STATE_MAX, &b, err) < 0) {
+		free(jp);
+		ops_buf_release(&b);
+		if (err->errnum == ENOENT) {
+			ops_err_clear(err);
+			return 0;
+		}
+		return -1;
+	}
+	if (b.data == NULL) {
+		ops_buf_release(&b);
+		free(jp);
+		return 0;
+	}
+	p = b.data;
+	end = p + b.len;
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (nl == NULL)
+			break;
+		line++;
+		*nl = '\0';
+		if (nl > p)
+			tsv_line(s, jp, p, (size_t)(nl - p), line);
+		p = nl + 1;
+	}
+	ops_buf_release(&b);
+	free(jp);
+	return 0;
+}
+
+int
+lr_state_note(struct lr_state *s, const struct lr_state_ent *e,
+    struct ops_err *err)
+{
+	char ts[OPS_RFC3339_SIZE];
+	const char *f[2] = {e->path, ops_rfc3339_format(e->t, ts)};
+	struct ops_buf b;
+	int rc = 0;
+
+	if (s->jfd < 0) {
+		char *jp = journal_path(s->file);
+
+		s->jfd = open(jp,
+		    O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		    0640);
+		if (s->jfd < 0)
+			rc = ops_err_set(err, OPS_EXIT_FAIL, "%s:", jp);
+		free(jp);
+		if (rc < 0)
+			return -1;
+	}
+	ops_buf_init(&b, 0);
+	if (ops_tsv_row(&b, f, 2) < 0)
+		rc = ops_err_set(err, OPS_EXIT_FAIL, "state: too large");
+	else if (ops_write_all(s->jfd, b.data, b.len) < 0 ||
+		 fsync(s->jfd) < 0)
+		rc = ops_err_set(err, OPS_EXIT_FAIL, "%s.journal:", s->file);
+	ops_buf_release(&b);
+	return rc;
 }
 
 struct lr_state_ent *
@@ -86,14 +183,15 @@ add_bad(struct lr_state *s, const char *path)
 
 /* One line of our TSV: "path\tlast_rotated[\t...]" (unescaped in place). */
 static void
-tsv_line(struct lr_state *s, char *p, size_t len, long line)
+tsv_line(struct lr_state *s, const char *name, char *p, size_t len,
+    long line)
 {
 	char *tab = memchr(p, '\t', len), *end, *t2;
 	ssize_t pl, tl;
 	int64_t t;
 
 	if (tab == NULL) {
-		ops_warn_at(s->file, line, "no TAB: line skipped");
+		ops_warn_at(name, line, "no TAB: line skipped");
 		return;
 	}
 	end = p + len;
@@ -109,11 +207,11 @@ tsv_line(struct lr_state *s, char *p, size_t len, long line)
 	*end = '\0';
 	tl = ops_tsv_unescape(t2, (size_t)(end - t2));
 	if (pl <= 0) {
-		ops_warn_at(s->file, line, "bad path: line skipped");
+		ops_warn_at(name, line, "bad path: line skipped");
 		return;
 	}
 	if (tl < 0 || ops_rfc3339_parse(t2, (size_t)tl, &t, NULL) < 0) {
-		ops_warn_at(s->file, line,
+		ops_warn_at(name, line,
 		    "bad time for %s: line skipped, the date will be taken "
 		    "from its newest generation",
 		    p);
@@ -196,13 +294,13 @@ lr_state_load(struct lr_state *s, const char *file, struct ops_err *err)
 	if (ops_read_file(file, STATE_MAX, &b, err) < 0) {
 		if (err->errnum == ENOENT || errno == ENOENT) {
 			ops_err_clear(err);
-			return 0;
+			return journal_load(s, err);
 		}
 		return -1;
 	}
 	if (b.len == 0) {
 		ops_buf_release(&b);
-		return 0;
+		return journal_load(s, err);
 	}
 	p = b.data;
 	end = b.data + b.len;
@@ -224,16 +322,16 @@ lr_state_load(struct lr_state *s, const char *file, struct ops_err *err)
 			if (logrotate_fmt)
 				lr_line(s, p, (size_t)(nl - p), line);
 			else
-				tsv_line(s, p, (size_t)(nl - p), line);
+				tsv_line(s, file, p, (size_t)(nl - p), line);
 		}
 		p = nl + 1;
 	}
 	ops_buf_release(&b);
-	return 0;
+	return journal_load(s, err);
 }
 
 int
-lr_state_save(const struct lr_state *s, int64_t now, struct ops_err *err)
+lr_state_save(struct lr_state *s, int64_t now, struct ops_err *err)
 {
 	static const char *const hdr[] = {"path", "last_rotated"};
 	struct ops_atomic a;
@@ -271,5 +369,17 @@ lr_state_save(const struct lr_state *s, int64_t now, struct ops_err *err)
 		}
 	}
 	ops_buf_release(&b);
+	if (rc == 0) {
+		/* the state now holds everything the journal said */
+		char *jp = journal_path(s->file);
+
+		if (s->jfd >= 0) {
+			close(s->jfd);
+			s->jfd = -1;
+		}
+		if (unlink(jp) == 0 && ops_fsync_parent(jp, err) < 0)
+			ops_err_clear(err); /* the state is right either way */
+		free(jp);
+	}
 	return rc;
 }
