@@ -1208,6 +1208,7 @@ find_need(struct set *s, struct lg *l)
 		l->st = lr_state_add(run->state, l->path, hour_of(run->now));
 	else if (l->st->bad) {
 		l->st->t = reconstruct(s, l);
+		l->st->noted = false;
 		l->st->bad = false;
 	}
 	l->st->used = true;
@@ -1508,6 +1509,7 @@ prerotate(struct set *s, struct lg *l)
 	if (!l->rotate)
 		return 0;
 	l->st->t = s->run->now;
+	l->st->noted = false;
 	commit(s, l); /* a crash from here on does not rotate it again */
 	local_tm(s->run->now, &tm);
 	if (o->dateyesterday) {

@@ -27,6 +27,7 @@ struct lr_state_ent {
 	int64_t t;    /* last rotation (or when first seen) */
 	bool used;    /* considered in this run */
 	bool bad;     /* its line was malformed: t is to be reconstructed */
+	bool noted;   /* t is in the journal already */
 };
 
 struct lr_state {
@@ -61,7 +62,7 @@ struct lr_state_ent *lr_state_add(struct lr_state *s, const char *path,
  * Append e's line to FILE.journal and fsync: the state as it goes, in
  * O(1) per log.  -1 with err (code 3).
  */
-int lr_state_note(struct lr_state *s, const struct lr_state_ent *e,
+int lr_state_note(struct lr_state *s, struct lr_state_ent *e,
     struct ops_err *err) OPS_WUR;
 
 /*

@@ -113,7 +113,7 @@ journal_load(struct lr_state *s, struct ops_err *err)
 }
 
 int
-lr_state_note(struct lr_state *s, const struct lr_state_ent *e,
+lr_state_note(struct lr_state *s, struct lr_state_ent *e,
     struct ops_err *err)
 {
 	char ts[OPS_RFC3339_SIZE];
@@ -121,6 +121,8 @@ lr_state_note(struct lr_state *s, const struct lr_state_ent *e,
 	struct ops_buf b;
 	int rc = 0;
 
+	if (e->noted)
+		return 0; /* the same line again: nothing to sync */
 	if (s->jfd < 0) {
 		char *jp = journal_path(s->file);
 
@@ -140,6 +142,8 @@ lr_state_note(struct lr_state *s, const struct lr_state_ent *e,
 		 fsync(s->jfd) < 0)
 		rc = ops_err_set(err, OPS_EXIT_FAIL, "%s.journal:", s->file);
 	ops_buf_release(&b);
+	if (rc == 0)
+		e->noted = true;
 	return rc;
 }
 
