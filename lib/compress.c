@@ -251,6 +251,15 @@ int
 ops_z_compress_fd(int in_fd, int out_fd, enum ops_z z, int level,
     uint64_t *in_bytes, uint64_t *out_bytes, struct ops_err *err)
 {
+	return ops_z_compress(in_fd, out_fd, z, level, 0, in_bytes, out_bytes,
+	    err);
+}
+
+int
+ops_z_compress(int in_fd, int out_fd, enum ops_z z, int level,
+    unsigned flags, uint64_t *in_bytes, uint64_t *out_bytes,
+    struct ops_err *err)
+{
 	struct wctx w = {out_fd, 0, 0};
 	struct archive *a = NULL;
 	struct archive_entry *e = NULL;
@@ -331,7 +340,8 @@ ops_z_compress_fd(int in_fd, int out_fd, enum ops_z z, int level,
 		goto out;
 	}
 	/* A pipe or a terminal cannot be synced: nothing to do there. */
-	if (fsync(out_fd) < 0 && errno != EINVAL && errno != EROFS &&
+	if (!(flags & OPS_Z_NOSYNC) && fsync(out_fd) < 0 &&
+	    errno != EINVAL && errno != EROFS &&
 	    errno != ENOTSUP) {
 		ops_err_set(err, OPS_EXIT_FAIL, "%s: fsync:", what);
 		goto out;

@@ -61,6 +61,15 @@ int ops_z_level(enum ops_z z, const char *options, int *level,
 int ops_z_compress_fd(int in_fd, int out_fd, enum ops_z z, int level,
     uint64_t *in_bytes, uint64_t *out_bytes, struct ops_err *err) OPS_WUR;
 
+/*
+ * As ops_z_compress_fd; with OPS_Z_NOSYNC in flags out_fd is not synced
+ * (a caller that syncs many files at once with syncfs(2) does it).
+ */
+enum { OPS_Z_NOSYNC = 1 << 0 };
+int ops_z_compress(int in_fd, int out_fd, enum ops_z z, int level,
+    unsigned flags, uint64_t *in_bytes, uint64_t *out_bytes,
+    struct ops_err *err) OPS_WUR;
+
 /* A reader of a plain or compressed stream (format detected). */
 struct ops_zr;
 

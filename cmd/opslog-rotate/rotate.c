@@ -412,6 +412,100 @@ rename_noreplace(int from_dfd, const char *from, int to_dfd, const char *to)
 	return rc;
 }
 
+/*
+ * ---- group commit of compressions ----
+ *
+ * Syncing every compressed file and its directory one by one makes a run
+ * over thousands of small logs wait on the disk thousands of times.  So
+ * a compressed generation is written without fsync and renamed to its
+ * final name at once, while its uncompressed source stays in place; then,
+ * every PEND_MAX files, before any script runs and at the end of each
+ * block, one syncfs(2) per file system makes all of them durable, and
+ * only then are the sources removed and each directory synced once.  A
+ * crash before that leaves source and compressed file side by side, which
+ * the next run resolves (recover(): same data, the source goes; else the
+ * compressed file is kept as a backup and the source compressed again).
+ */
+#define PEND_MAX 512
+
+struct pend {
+	int dfd;     /* dup of the directory */
+	dev_t dev;   /* the directory's, for syncing each once */
+	ino_t ino;
+	char *dpath; /* for messages */
+	char *src;   /* the uncompressed source to remove */
+};
+
+static struct pend *pends;
+static size_t npends, cappends;
+
+static void
+pend_add(int dfd, const char *dpath, const char *src)
+{
+	int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+	struct stat st;
+
+	ops_xgrow((void **)&pends, &cappends, npends + 1, sizeof(*pends));
+	if (fd >= 0 && fstat(fd, &st) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	pends[npends].dfd = fd;
+	pends[npends].dev = fd >= 0 ? st.st_dev : 0;
+	pends[npends].ino = fd >= 0 ? st.st_ino : 0;
+	pends[npends].dpath = ops_xstrdup(dpath);
+	pends[npends].src = ops_xstrdup(src);
+	npends++;
+}
+
+/* Make every pending compression durable, then remove the sources. */
+static void
+pend_flush(void)
+{
+	size_t i, j;
+
+	if (npends == 0)
+		return;
+	/* one syncfs per file system (few: a linear look back is enough
+	 * while the directories repeat; the list is cut at PEND_MAX) */
+	for (i = 0; i < npends; i++) {
+		bool seen = false;
+
+		for (j = i; j-- > 0 && !seen;)
+			seen = pends[j].dfd >= 0 && pends[j].dev == pends[i].dev;
+		if (pends[i].dfd >= 0 && !seen && syncfs(pends[i].dfd) < 0)
+			ops_warn("%s: syncfs:", pends[i].dpath);
+	}
+	for (i = 0; i < npends; i++) {
+		if (pends[i].dfd < 0)
+			ops_warn("%s/%s: left uncompressed beside its "
+				 "compressed copy (the next run removes it)",
+			    pends[i].dpath, pends[i].src);
+		else if (d_unlinkat(pends[i].dfd, pends[i].src) < 0 &&
+			 errno != ENOENT)
+			ops_warn("cannot remove %s/%s:", pends[i].dpath,
+			    pends[i].src);
+	}
+	for (i = 0; i < npends; i++) {
+		bool seen = false;
+
+		for (j = i; j-- > 0 && !seen;)
+			seen = pends[j].dfd >= 0 && pends[j].dev == pends[i].dev &&
+			       pends[j].ino == pends[i].ino;
+		if (pends[i].dfd >= 0 && !seen && fsync(pends[i].dfd) < 0)
+			ops_warn("%s: fsync:", pends[i].dpath);
+	}
+	for (i = 0; i < npends; i++) {
+		if (pends[i].dfd >= 0)
+			close(pends[i].dfd);
+		free(pends[i].dpath);
+		free(pends[i].src);
+	}
+	free(pends);
+	pends = NULL;
+	npends = cappends = 0;
+}
+
 /* ---- processes holding a file open ---- */
 
 /* The pid of a process (not us) with (dev, ino) open, or 0. */
@@ -556,7 +650,8 @@ backup_existing(struct set *s, int dfd, const char *name)
  * open), -1 error (reported).
  */
 static int
-compress_file(struct set *s, int dfd, const char *dpath, const char *src)
+compress_file(struct set *s, int dfd, const char *dpath, const char *src,
+    bool defer)
 {
 	struct stat st;
 	struct ops_err err;
@@ -609,7 +704,8 @@ compress_file(struct set *s, int dfd, const char *dpath, const char *src)
 		goto fail;
 	}
 	ops_err_clear(&err);
-	if (ops_z_compress_fd(in, out, s->z, s->zlevel, NULL, NULL, &err) <
+	if (ops_z_compress(in, out, s->z, s->zlevel, defer ? OPS_Z_NOSYNC : 0,
+		NULL, NULL, &err) <
 	    0) {
 		ops_err_prefix(&err, "%s/%s", dpath, src);
 		ops_err_report(&err);
@@ -644,13 +740,20 @@ finish:
 	if (registered)
 		ops_temp_unregister(tmppath);
 	registered = false;
-	if (fsync(dfd) < 0) {
-		ops_warn("%s: fsync:", dpath);
-		goto done;
-	}
-	if (d_unlinkat(dfd, src) < 0 && errno != ENOENT) {
-		ops_warn("cannot remove %s/%s:", dpath, src);
-		goto done;
+	if (defer) {
+		/* the source goes once the compressed file is durable */
+		pend_add(dfd, dpath, src);
+		if (npends >= PEND_MAX)
+			pend_flush();
+	} else {
+		if (fsync(dfd) < 0) {
+			ops_warn("%s: fsync:", dpath);
+			goto done;
+		}
+		if (d_unlinkat(dfd, src) < 0 && errno != ENOENT) {
+			ops_warn("cannot remove %s/%s:", dpath, src);
+			goto done;
+		}
 	}
 	ops_info(1, "compressed %s/%s to %s", dpath, src, dst);
 	rc = 0;
@@ -1086,7 +1189,7 @@ recover(struct set *s, struct lg *l)
 			for (i = 0; i < nl.n; i++)
 				if (strcmp(nl.v[i], l->base) != 0 &&
 				    compress_file(s, l->odfd, l->odirpath,
-					nl.v[i]) < 0)
+					nl.v[i], false) < 0)
 					l->err = true;
 			names_free(&nl);
 		}
@@ -1106,7 +1209,8 @@ recover(struct set *s, struct lg *l)
 				continue;
 			ops_info(1, "%s/%s: compressing a leftover generation",
 			    l->odirpath, nl.v[i]);
-			if (compress_file(s, l->odfd, l->odirpath, nl.v[i]) < 0)
+			if (compress_file(s, l->odfd, l->odirpath, nl.v[i],
+				false) < 0)
 				l->err = true;
 		}
 		names_free(&nl);
@@ -1531,7 +1635,8 @@ prerotate(struct set *s, struct lg *l)
 				sort_by_date(s, l, &nl);
 				for (i = 0; i < nl.n; i++)
 					if (compress_file(s, l->odfd,
-						l->odirpath, nl.v[i]) < 0) {
+						l->odirpath, nl.v[i],
+						false) < 0) {
 						names_free(&nl);
 						free(pat);
 						return 1;
@@ -1545,7 +1650,7 @@ prerotate(struct set *s, struct lg *l)
 
 			if (exists_at(l->odfd, prev))
 				r = compress_file(s, l->odfd, l->odirpath,
-				    prev);
+				    prev, false);
 			free(prev);
 			if (r < 0)
 				return 1;
@@ -1810,7 +1915,7 @@ postrotate(struct set *s, struct lg *l)
 	if (o->compress && !o->delaycompress && o->rotate != 0 &&
 	    !((o->copy || o->copytruncate) && o->rotate == 0) &&
 	    (s->run->dry_run || exists_at(l->odfd, l->final)) &&
-	    compress_file(s, l->odfd, l->odirpath, l->final) < 0)
+	    compress_file(s, l->odfd, l->odirpath, l->final, true) < 0)
 		return 1;
 	if (l->dispose) {
 		remove_gen(s, l, l->dispose);
@@ -1832,6 +1937,7 @@ static int
 run_script(struct set *s, const char *what, const char *script,
     const char *arg1, const char *arg2)
 {
+	pend_flush(); /* a script sees the tree logrotate would leave */
 	pid_t pid;
 	int status;
 
@@ -2184,6 +2290,7 @@ lr_run(struct lr_run *run, const struct lr_config *c)
 			rc = ops_exit_worst(rc, OPS_EXIT_FOUND);
 		else if (rotate_set(&s))
 			rc = ops_exit_worst(rc, OPS_EXIT_FOUND);
+		pend_flush();
 		for (k = 0; k < s.n; k++)
 			lg_release(&s.v[k]);
 		free(s.v);
