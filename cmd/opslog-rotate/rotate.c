@@ -206,13 +206,6 @@ commit(struct set *s, const struct lg *l)
 		as_su(s);
 }
 
-static bool
-exists_at(int dfd, const char *name)
-{
-	struct stat st;
-
-	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
-}
 
 /*
  * ---- directory listings ----
@@ -379,6 +372,24 @@ dir_changed(int dfd, const char *name, bool add)
 	d->mtime = st.st_mtim;
 }
 
+/*
+ * Does name exist in dfd's directory?  From the listing when there is one
+ * (no name lookup in a directory of thousands), else fstatat.
+ */
+static bool
+exists_at(int dfd, const char *name)
+{
+	struct dlist *d = strchr(name, '/') ? NULL : dir_list(dfd);
+	struct stat st;
+
+	if (d != NULL) {
+		size_t k = dlist_lower(d, name);
+
+		return k < d->n && strcmp(d->v[k], name) == 0;
+	}
+	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 static int
 d_unlinkat(int dfd, const char *name)
 {
@@ -429,11 +440,11 @@ rename_noreplace(int from_dfd, const char *from, int to_dfd, const char *to)
 #define PEND_MAX 512
 
 struct pend {
-	int dfd;     /* dup of the directory */
+	int dfd;     /* dup of the directory (to sync) */
 	dev_t dev;   /* the directory's, for syncing each once */
 	ino_t ino;
 	char *dpath; /* for messages */
-	char *src;   /* the uncompressed source to remove */
+	char *src;   /* the uncompressed source to remove, or NULL */
 };
 
 static struct pend *pends;
@@ -454,7 +465,8 @@ pend_add(int dfd, const char *dpath, const char *src)
 	pends[npends].dev = fd >= 0 ? st.st_dev : 0;
 	pends[npends].ino = fd >= 0 ? st.st_ino : 0;
 	pends[npends].dpath = ops_xstrdup(dpath);
-	pends[npends].src = ops_xstrdup(src);
+	pends[npends].src = src ? ops_xstrdup(src) : NULL; /* NULL: only a
+	                                       directory to sync */
 	npends++;
 }
 
@@ -477,6 +489,8 @@ pend_flush(void)
 			ops_warn("%s: syncfs:", pends[i].dpath);
 	}
 	for (i = 0; i < npends; i++) {
+		if (pends[i].src == NULL)
+			continue;
 		if (pends[i].dfd < 0)
 			ops_warn("%s/%s: left uncompressed beside its "
 				 "compressed copy (the next run removes it)",
@@ -1889,9 +1903,10 @@ rotate_one(struct set *s, struct lg *l)
 			    l->path, l->finalpath);
 			return 1;
 		}
-		(void)fsync(l->odfd);
+		/* made durable with the next group commit (pend_flush) */
+		pend_add(l->odfd, l->odirpath, NULL);
 		if (l->odfd != l->dfd)
-			(void)fsync(l->dfd);
+			pend_add(l->dfd, l->odirpath, NULL);
 		ops_info(1, "renamed %s to %s", l->path, l->finalpath);
 	}
 	if (o->rotate == 0) {
@@ -1971,17 +1986,32 @@ run_script(struct set *s, const char *what, const char *script,
 
 /* ---- one entry (rotateLogSet) ---- */
 
+/* The path in the sorted list equal to key, or NULL. */
+static const char *
+find_sorted(char *const *sorted, size_t n, const char *key)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(sorted[mid], key);
+
+		if (c == 0)
+			return sorted[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 static bool
 taken_already(const struct lr_run *run, char **seen, size_t nseen,
     const char *p)
 {
-	size_t i;
-
 	(void)run;
-	for (i = 0; i < nseen; i++)
-		if (strcmp(seen[i], p) == 0)
-			return true;
-	return false;
+	return find_sorted(seen, nseen, p) != NULL; /* seen is kept sorted */
 }
 
 /* Is file (a path) a generation of log (another path matched)? */
@@ -2045,11 +2075,49 @@ is_generation(const struct set *s, const char *file, const char *log)
 }
 
 /* Expand the patterns (config.c's part of logrotate). */
+
+/*
+ * Is file a generation of another of the n matched paths (sorted)?  Only
+ * a path that is file cut before a '.' or '-' (plus the extension, when
+ * one is set) can be its log: those are looked up, not every pair.
+ */
+static bool
+generation_of_any(const struct set *s, const char *file, char *const *sorted,
+    size_t n)
+{
+	const char *ext = s->o->extension ? s->o->extension : "";
+	size_t len = strlen(file), p, el = strlen(ext);
+	const char *base = strrchr(file, '/');
+	char buf[PATH_MAX];
+
+	for (p = base ? (size_t)(base - file) + 2 : 1; p < len; p++) {
+		const char *log;
+
+		if (file[p] != '.' && file[p] != '-')
+			continue;
+		if (p >= sizeof(buf))
+			break;
+		memcpy(buf, file, p);
+		buf[p] = '\0';
+		log = find_sorted(sorted, n, buf);
+		if (log && is_generation(s, file, log))
+			return true;
+		if (el && p + el < sizeof(buf)) {
+			memcpy(buf + p, ext, el + 1);
+			log = find_sorted(sorted, n, buf);
+			if (log && strcmp(log, file) != 0 &&
+			    is_generation(s, file, log))
+				return true;
+		}
+	}
+	return false;
+}
+
 static int
 expand(struct set *s, char ***seen, size_t *nseen, size_t *cseen)
 {
 	const struct lr_entry *e = s->e;
-	char **files = NULL;
+	char **files = NULL, **sorted;
 	size_t nf = 0, cf = 0, i, k;
 	int bad = 0;
 
@@ -2080,16 +2148,34 @@ expand(struct set *s, char ***seen, size_t *nseen, size_t *cseen)
 			files[nf++] = ops_xstrdup(p);
 			ops_xgrow((void **)seen, cseen, *nseen + 1,
 			    sizeof(char *));
-			(*seen)[(*nseen)++] = ops_xstrdup(p);
+			{
+				/* insert in order: lookups are binary */
+				size_t at = 0, hi = *nseen;
+
+				while (at < hi) {
+					size_t mid = at + (hi - at) / 2;
+
+					if (strcmp((*seen)[mid], p) < 0)
+						at = mid + 1;
+					else
+						hi = mid;
+				}
+				memmove(&(*seen)[at + 1], &(*seen)[at],
+				    (*nseen - at) * sizeof(char *));
+				(*seen)[at] = ops_xstrdup(p);
+				(*nseen)++;
+			}
 		}
 		globfree(&g);
 	}
 	s->v = ops_xcalloc(nf ? nf : 1, sizeof(*s->v));
+	sorted = ops_xcalloc(nf ? nf : 1, sizeof(*sorted));
+	memcpy(sorted, files, nf * sizeof(*sorted));
+	if (nf > 1)
+		qsort(sorted, nf, sizeof(*sorted), cmp_str);
 	for (i = 0; i < nf; i++) {
-		bool gen = false;
+		bool gen = generation_of_any(s, files[i], sorted, nf);
 
-		for (k = 0; k < nf && !gen; k++)
-			gen = k != i && is_generation(s, files[i], files[k]);
 		if (gen) {
 			ops_info(1, "%s: a generation of another log, not a "
 				    "log",
@@ -2100,6 +2186,7 @@ expand(struct set *s, char ***seen, size_t *nseen, size_t *cseen)
 		s->v[s->n].dfd = s->v[s->n].odfd = -1;
 		s->v[s->n++].path = files[i];
 	}
+	free(sorted);
 	free(files);
 	return bad;
 }
