@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -123,4 +124,28 @@ rnd(void)
 	rng_state ^= rng_state << 25;
 	rng_state ^= rng_state >> 27;
 	return rng_state * 2685821657736338717ULL;
+}
+
+int
+run_prog(const char *const *argv, const char *in, const char *out)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st, e;
+
+	if (posix_spawn_file_actions_init(&fa) != 0 ||
+	    posix_spawn_file_actions_addopen(
+		&fa, 0, in ? in : "/dev/null", O_RDONLY, 0) != 0 ||
+	    posix_spawn_file_actions_addopen(&fa, 1, out ? out : "/dev/null",
+		O_WRONLY | O_CREAT | O_TRUNC, 0644) != 0 ||
+	    posix_spawn_file_actions_addopen(
+		&fa, 2, "/dev/null", O_WRONLY, 0) != 0)
+		bail_out("posix_spawn_file_actions");
+	e = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv,
+	    environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (e != 0)
+		bail_out("cannot run %s: %s", argv[0], strerror(e));
+	st = wait_status(pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

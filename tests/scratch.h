@@ -27,6 +27,12 @@ int mode_of(const char *path);
 
 /* waitpid(pid) retrying EINTR; the status.  bail_out on failure. */
 int wait_status(pid_t pid);
+/*
+ * Run argv (PATH searched) with stdin from in and stdout to out (either
+ * NULL: /dev/null), stderr to /dev/null; the exit status, -1 when it did
+ * not exit.  bail_out when it cannot be started.
+ */
+int run_prog(const char *const *argv, const char *in, const char *out);
 /* xorshift64*: the same sequence on every machine for the same seed. */
 void rnd_seed(uint64_t seed);
 uint64_t rnd(void);

@@ -57,32 +57,6 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Run argv (PATH searched), stdin from in, stdout to out (NULL: /dev/null),
- * stderr to /dev/null; the exit status, -1 when it did not exit. */
-static int
-run(const char *const *argv, const char *in, const char *out)
-{
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int st, e;
-
-	if (posix_spawn_file_actions_init(&fa) != 0 ||
-	    posix_spawn_file_actions_addopen(
-	        &fa, 0, in ? in : "/dev/null", O_RDONLY, 0) != 0 ||
-	    posix_spawn_file_actions_addopen(&fa, 1, out ? out : "/dev/null",
-	        O_WRONLY | O_CREAT | O_TRUNC, 0644) != 0 ||
-	    posix_spawn_file_actions_addopen(
-	        &fa, 2, "/dev/null", O_WRONLY, 0) != 0)
-		bail_out("posix_spawn_file_actions");
-	e = posix_spawnp(
-	    &pid, argv[0], &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (e != 0)
-		bail_out("cannot run %s: %s", argv[0], strerror(e));
-	st = wait_status(pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void
 write_file(const char *path, const void *p, size_t n)
 {
@@ -391,11 +365,11 @@ round_trip(const struct input *in, enum ops_z z, int level)
 	    (unsigned long long)inb, (unsigned long long)outb, err.msg);
 	{
 		const char *argv[] = {t, "-t", dst_p, NULL};
-		is_int(run(argv, NULL, NULL), 0, "%s -t accepts it", t);
+		is_int(run_prog(argv, NULL, NULL), 0, "%s -t accepts it", t);
 	}
 	{
 		const char *argv[] = {t, "-dc", dst_p, NULL};
-		ok(run(argv, NULL, back_p) == 0 && same_file(back_p, in),
+		ok(run_prog(argv, NULL, back_p) == 0 && same_file(back_p, in),
 		    "%s -dc restores it", t);
 	}
 	ok(zread_is(dst_p, in, z, &err), "our reader restores it %s", err.msg);
@@ -414,7 +388,7 @@ tool_to_ours(const struct input *in, enum ops_z z)
 	snprintf(dst, sizeof(dst), "%s.tool%s", in->name, ops_z_ext(z));
 	{
 		const char *argv[] = {tool[z], "-c", spath(src), NULL};
-		if (run(argv, NULL, spath(dst)) != 0)
+		if (run_prog(argv, NULL, spath(dst)) != 0)
 			bail_out("%s -c failed", tool[z]);
 	}
 	ops_err_clear(&err);
@@ -620,7 +594,7 @@ test_pipe(const struct input *in)
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "compress into a pipe");
 	{
 		const char *argv[] = {"gzip", "-t", spath("pipe.gz"), NULL};
-		is_int(run(argv, NULL, NULL), 0, "gzip -t accepts it (no padding)");
+		is_int(run_prog(argv, NULL, NULL), 0, "gzip -t accepts it (no padding)");
 	}
 	ok(zread_is(spath("pipe.gz"), in, OPS_Z_GZIP, &err), "and it reads back");
 	/* a pipe as input of the reader */
@@ -726,7 +700,7 @@ bench(const struct input *log, bool slow)
 			const char *argv[] = {tool[k], lvs, "-c", src, NULL};
 
 			t0 = now_s();
-			if (run(argv, NULL, spath("bench.t")) != 0)
+			if (run_prog(argv, NULL, spath("bench.t")) != 0)
 				bail_out("%s failed", tool[k]);
 			t_tool = now_s() - t0;
 		}
@@ -759,7 +733,7 @@ bench(const struct input *log, bool slow)
 			const char *argv[] = {"gzip", "-6", "-c", NULL};
 
 			snprintf(name, sizeof(name), "fork%d.gz", f % 50);
-			if (run(argv, spath("small.in"), spath(name)) != 0)
+			if (run_prog(argv, spath("small.in"), spath(name)) != 0)
 				bail_out("gzip");
 		}
 		t_fk = (now_s() - t0) / nfork;

@@ -59,34 +59,6 @@ static struct tkey keys[] = {
 #define KE (&keys[4])
 #define KF (&keys[5])
 
-/*
- * Run argv (PATH searched) with stdout to out (or /dev/null), stderr to
- * /dev/null; the exit status, or -1 when it did not exit.
- */
-static int
-run(const char *const *argv, const char *out)
-{
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int st, e;
-
-	if (posix_spawn_file_actions_init(&fa) != 0 ||
-	    posix_spawn_file_actions_addopen(
-	        &fa, 0, "/dev/null", O_RDONLY, 0) != 0 ||
-	    posix_spawn_file_actions_addopen(&fa, 1, out ? out : "/dev/null",
-	        O_WRONLY | O_CREAT | O_TRUNC, 0644) != 0 ||
-	    posix_spawn_file_actions_addopen(
-	        &fa, 2, "/dev/null", O_WRONLY, 0) != 0)
-		bail_out("posix_spawn_file_actions");
-	e = posix_spawnp(
-	    &pid, argv[0], &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (e != 0)
-		bail_out("cannot run %s: %s", argv[0], strerror(e));
-	st = wait_status(pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* Base64 to bytes, padding dropped; the length, bail_out when bad. */
 static size_t
 unb64(const char *s, unsigned char *out, size_t cap)
@@ -113,7 +85,7 @@ make_key(struct tkey *t)
 	char pub[1100];
 	const char *text;
 
-	if (run(argv, NULL) != 0)
+	if (run_prog(argv, NULL, NULL) != 0)
 		bail_out("ssh-keygen -t %s failed", t->kind);
 	snprintf(pub, sizeof(pub), "%s.pub", path);
 	text = slurp(pub, "");
@@ -545,7 +517,7 @@ test_hashed(void)
 	              "Mixed.Example.COM $B\n");
 	put(path, text);
 	free(text);
-	if (run(argv, NULL) != 0)
+	if (run_prog(argv, NULL, NULL) != 0)
 		bail_out("ssh-keygen -H failed");
 	got = slurp(path, "");
 	/* every host line is hashed now; the @revoked line keeps its '*' */
@@ -672,7 +644,7 @@ keygen_finds(const char *path, const char *name)
 {
 	const char *argv[] = {"ssh-keygen", "-F", name, "-f", path, NULL};
 
-	return run(argv, NULL) == 0;
+	return run_prog(argv, NULL, NULL) == 0;
 }
 
 static void
@@ -819,7 +791,7 @@ test_fingerprint(void)
 	for (i = 0; i < OPS_ARRAY_SIZE(keys); i++) {
 		snprintf(out, sizeof(out), "%s.pub", spath(keys[i].name));
 		argv[2] = out;
-		if (run(argv, spath("fp")) != 0 ||
+		if (run_prog(argv, NULL, spath("fp")) != 0 ||
 		    sscanf(slurp(spath("fp"), ""), "%*d %127s", want) != 1)
 			bail_out("ssh-keygen -lf failed");
 		is_str(ops_kh_fingerprint(&keys[i].k, buf, sizeof(buf)), want,

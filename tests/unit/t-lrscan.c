@@ -117,29 +117,6 @@ scan_file(struct lr_stats *st, const char *path, const char *logname,
 	return rc;
 }
 
-/* Run argv (PATH searched), stdout to out; the exit status or -1. */
-static int
-run(const char *const *argv, const char *out)
-{
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int st, e;
-
-	if (posix_spawn_file_actions_init(&fa) != 0 ||
-	    posix_spawn_file_actions_addopen(
-		&fa, 0, "/dev/null", O_RDONLY, 0) != 0 ||
-	    posix_spawn_file_actions_addopen(
-		&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644) != 0)
-		bail_out("posix_spawn_file_actions");
-	e = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv,
-	    environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (e != 0)
-		return -1;
-	st = wait_status(pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* ---- expected counts, built while generating ---- */
 
 #define EXP_DAYS 3
@@ -435,7 +412,7 @@ test_compressed(int64_t ref)
 		argv[2] = i == 3 ? "-q" : plain;
 		argv[3] = i == 3 ? plain : NULL;
 		argv[4] = NULL;
-		if (run(argv, spath(out)) != 0) {
+		if (run_prog(argv, NULL, spath(out)) != 0) {
 			skip(2, "no working compressor");
 			diag("%s not installed (apt-get install %s)",
 			    z[i].tool, z[i].tool);
@@ -894,7 +871,7 @@ test_long_line(void)
 	argv[1] = "-c";
 	argv[2] = path;
 	argv[3] = NULL;
-	if (run(argv, spath("long.log.gz")) != 0) {
+	if (run_prog(argv, NULL, spath("long.log.gz")) != 0) {
 		skip(1, "no gzip");
 	} else {
 		st = lr_stats_new(r);
