@@ -12,9 +12,12 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "diag.h"
 #include "exitcode.h"
 #include "fsx.h"
@@ -338,4 +341,39 @@ ops_confpath_resolve(const char *opt, char **out, struct ops_err *err)
 	}
 	*out = path;
 	return 0;
+}
+
+int
+ops_flock_wait(int fd, int timeout_ms, const char *name, struct ops_err *err)
+{
+	enum { NAP_MS = 10 }; /* between two tries */
+	int64_t deadline = 0, left;
+	struct timespec nap;
+
+	if (timeout_ms > 0)
+		deadline = ops_clock_mono_ms() + timeout_ms;
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK)
+			return ops_err_at(err, OPS_EXIT_FAIL, name, 0,
+			    "cannot lock:");
+		if (timeout_ms == 0)
+			break;
+		left = NAP_MS;
+		if (timeout_ms > 0) {
+			left = deadline - ops_clock_mono_ms();
+			if (left <= 0)
+				break;
+			if (left > NAP_MS)
+				left = NAP_MS;
+		}
+		nap.tv_sec = 0;
+		nap.tv_nsec = (long)left * 1000000;
+		nanosleep(&nap, NULL); /* woken early: just try again */
+	}
+	return ops_err_set(err, OPS_EXIT_FAIL, "%s is locked by another run",
+	    name);
 }

@@ -65,4 +65,12 @@ int ops_datadir_resolve(const char *opt, bool create, char **out,
 int ops_confpath_resolve(const char *opt, char **out, struct ops_err *err)
     OPS_WUR;
 
+/*
+ * Take an exclusive flock on fd, waiting at most timeout_ms (0: do not
+ * wait; -1: forever).  -1 with err (code 3): "NAME is locked by another
+ * run" on timeout, or the error.
+ */
+int ops_flock_wait(int fd, int timeout_ms, const char *name,
+    struct ops_err *err) OPS_WUR;
+
 #endif

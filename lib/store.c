@@ -29,7 +29,6 @@
 #include "store.h"
 #include "tsv.h"
 
-#define NAP_MS 10 /* between two tries of the lock */
 
 static void
 store_init(struct ops_store *st)
@@ -116,49 +115,13 @@ fail:
 	return -1;
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 take_lock(struct ops_store *st, int timeout_ms, struct ops_err *err)
 {
-	int64_t deadline = 0, left;
-	struct timespec nap;
-
-	if (timeout_ms > 0)
-		deadline = mono_ms() + timeout_ms;
-	for (;;) {
-		if (flock(st->fd, LOCK_EX | LOCK_NB) == 0) {
-			st->locked = true;
-			return 0;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EWOULDBLOCK)
-			return ops_err_at(
-			    err, OPS_EXIT_FAIL, st->path, 0, "cannot lock:");
-		if (timeout_ms == 0)
-			break;
-		left = NAP_MS;
-		if (timeout_ms > 0) {
-			left = deadline - mono_ms();
-			if (left <= 0)
-				break;
-			if (left > NAP_MS)
-				left = NAP_MS;
-		}
-		nap.tv_sec = 0;
-		nap.tv_nsec = (long)left * 1000000;
-		nanosleep(&nap, NULL); /* woken early: just try again */
-	}
-	return ops_err_set(
-	    err, OPS_EXIT_FAIL, "%s is locked by another run", st->path);
+	if (ops_flock_wait(st->fd, timeout_ms, st->path, err) < 0)
+		return -1;
+	st->locked = true;
+	return 0;
 }
 
 /* pread all of p[0..n) from off; bytes read (fewer at end of file) or -1. */

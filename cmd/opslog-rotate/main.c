@@ -99,28 +99,14 @@ static int
 take_lock(const char *dir)
 {
 	char *path = ops_path_join(dir, LOCK_NAME);
-	int64_t deadline = ops_clock_mono_ms() + LOCK_WAIT_MS;
+	struct ops_err err;
 	int fd;
 
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (fd < 0) {
 		ops_warn("%s: cannot open:", path);
-		free(path);
-		return -1;
-	}
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			ops_warn("%s: cannot lock:", path);
-			break;
-		}
-		if (ops_clock_mono_ms() >= deadline) {
-			ops_warn("%s is locked by another run (waited %d s)",
-			    path, LOCK_WAIT_MS / 1000);
-			break;
-		}
-		usleep(100 * 1000);
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	} else if (ops_flock_wait(fd, LOCK_WAIT_MS, path, &err) < 0) {
+		ops_err_report(&err);
 		close(fd);
 		fd = -1;
 	}
