@@ -76,6 +76,7 @@
 #include <glob.h>
 #include <grp.h>
 #include <limits.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -470,12 +471,15 @@ pend_add(int dfd, const char *dpath, const char *src)
 	npends++;
 }
 
+static void zpool_drain(void);
+
 /* Make every pending compression durable, then remove the sources. */
 static void
 pend_flush(void)
 {
 	size_t i, j;
 
+	zpool_drain();
 	if (npends == 0)
 		return;
 	/* one syncfs per file system (few: a linear look back is enough
@@ -663,128 +667,313 @@ backup_existing(struct set *s, int dfd, const char *name)
  * Compress src (in dfd) to src+compext.  0 done, 1 left for later (held
  * open), -1 error (reported).
  */
-static int
-compress_file(struct set *s, int dfd, const char *dpath, const char *src,
-    bool defer)
-{
+/*
+ * One compression: compress_file() opens the source and the temporary
+ * (zstart), the compression itself (zrun) may run on a worker thread, and
+ * zfinish() renames the result into place and disposes of the source.
+ * Everything but zrun happens on the main thread, in order.
+ */
+struct zwork {
+	struct set *s;
+	int dfd;           /* the directory (a dup when deferred) */
+	char *dpath, *src, *dst, *tmp, *tmppath;
+	int in, out;
 	struct stat st;
+	bool registered, defer;
+	int rc;            /* zrun's result */
 	struct ops_err err;
-	struct timespec ts[2];
-	char *dst = xasprintf("%s%s", src, s->compext);
-	char *tmp = xasprintf(".%s%s", dst, TMP_SUFFIX);
-	char *tmppath = ops_path_join(dpath, tmp);
-	int in = -1, out = -1, rc = -1;
-	bool registered = false;
+};
 
-	if (s->run->dry_run) {
-		printf("compress %s/%s to %s\n", dpath, src, dst);
-		rc = 0;
-		goto done;
-	}
-	in = openat(dfd, src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (in < 0 || fstat(in, &st) < 0) {
+static void
+zfree(struct zwork *w)
+{
+	if (w->registered)
+		ops_temp_unregister(w->tmppath);
+	if (w->out >= 0)
+		close(w->out);
+	if (w->in >= 0)
+		close(w->in);
+	if (w->defer && w->dfd >= 0)
+		close(w->dfd);
+	free(w->dpath);
+	free(w->src);
+	free(w->dst);
+	free(w->tmp);
+	free(w->tmppath);
+	free(w);
+}
+
+static void
+zrun(struct zwork *w)
+{
+	ops_err_clear(&w->err);
+	w->rc = ops_z_compress(w->in, w->out, w->s->z, w->s->zlevel,
+	    w->defer ? OPS_Z_NOSYNC : 0, NULL, NULL, &w->err);
+}
+
+/* 0 with *wp ready to run, 1 when left for later, -1 on error. */
+static int
+zstart(struct set *s, int dfd, const char *dpath, const char *src,
+    bool defer, struct zwork **wp)
+{
+	struct zwork *w = ops_xcalloc(1, sizeof(*w));
+	int rc = -1;
+
+	w->s = s;
+	w->dfd = dfd;
+	w->defer = false; /* dfd is not ours until the dup below */
+	w->in = w->out = -1;
+	w->dpath = ops_xstrdup(dpath);
+	w->src = ops_xstrdup(src);
+	w->dst = xasprintf("%s%s", src, s->compext);
+	w->tmp = xasprintf(".%s%s", w->dst, TMP_SUFFIX);
+	w->tmppath = ops_path_join(dpath, w->tmp);
+	*wp = NULL;
+	w->in = openat(dfd, src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+				     O_CLOEXEC);
+	if (w->in < 0 || fstat(w->in, &w->st) < 0) {
 		ops_warn("%s/%s: cannot open for compression:", dpath, src);
-		goto done;
+		goto out;
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(w->st.st_mode)) {
 		ops_warn("%s/%s: not a regular file: not compressed", dpath,
 		    src);
-		goto done;
+		goto out;
 	}
-	if (!wait_writers(s->run, in, &st, src)) {
+	if (!wait_writers(s->run, w->in, &w->st, src)) {
 		rc = 1;
-		goto done;
+		goto out;
 	}
-	if (ops_temp_register(tmppath) == 0)
-		registered = true;
-	out = d_create(dfd, tmp,
+	if (ops_temp_register(w->tmppath) == 0)
+		w->registered = true;
+	w->out = d_create(dfd, w->tmp,
 	    O_WRONLY | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    (S_IRUSR | S_IWUSR) & st.st_mode);
-	if (out < 0 && errno == EEXIST) {
+	    (S_IRUSR | S_IWUSR) & w->st.st_mode);
+	if (w->out < 0 && errno == EEXIST) {
 		/* a leftover of a killed run: its source is still here */
-		d_unlinkat(dfd, tmp);
-		out = d_create(dfd, tmp,
+		d_unlinkat(dfd, w->tmp);
+		w->out = d_create(dfd, w->tmp,
 		    O_WRONLY | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		    (S_IRUSR | S_IWUSR) & st.st_mode);
+		    (S_IRUSR | S_IWUSR) & w->st.st_mode);
 	}
-	if (out < 0) {
-		ops_warn("%s/%s: cannot create:", dpath, tmp);
-		goto done;
+	if (w->out < 0) {
+		ops_warn("%s/%s: cannot create:", dpath, w->tmp);
+		goto out;
 	}
-	if (fchmod(out, (S_IRUSR | S_IWUSR) & st.st_mode) < 0 ||
-	    (geteuid() == 0 && fchown(out, st.st_uid, st.st_gid) < 0) ||
-	    fchmod(out, st.st_mode & 07777) < 0) {
-		ops_warn("%s/%s: cannot set owner and mode:", dpath, tmp);
+	if (fchmod(w->out, (S_IRUSR | S_IWUSR) & w->st.st_mode) < 0 ||
+	    (geteuid() == 0 &&
+		fchown(w->out, w->st.st_uid, w->st.st_gid) < 0) ||
+	    fchmod(w->out, w->st.st_mode & 07777) < 0) {
+		ops_warn("%s/%s: cannot set owner and mode:", dpath, w->tmp);
+		d_unlinkat(dfd, w->tmp);
+		goto out;
+	}
+	if (defer) {
+		w->dfd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+		if (w->dfd < 0) {
+			ops_warn("%s: cannot duplicate:", dpath);
+			w->dfd = -1;
+			d_unlinkat(dfd, w->tmp);
+			goto out;
+		}
+		w->defer = true;
+	}
+	*wp = w;
+	return 0;
+out:
+	zfree(w);
+	return rc;
+}
+
+/* Put the result in place (main thread).  0, or -1 (reported). */
+static int
+zfinish(struct zwork *w)
+{
+	struct timespec ts[2];
+	int dfd = w->dfd, rc = -1;
+
+	if (w->rc < 0) {
+		ops_err_prefix(&w->err, "%s/%s", w->dpath, w->src);
+		ops_err_report(&w->err);
 		goto fail;
 	}
-	ops_err_clear(&err);
-	if (ops_z_compress(in, out, s->z, s->zlevel, defer ? OPS_Z_NOSYNC : 0,
-		NULL, NULL, &err) <
-	    0) {
-		ops_err_prefix(&err, "%s/%s", dpath, src);
-		ops_err_report(&err);
+	ts[0] = w->st.st_atim;
+	ts[1] = w->st.st_mtim;
+	(void)futimens(w->out, ts);
+	if (close(w->out) < 0) {
+		w->out = -1;
+		ops_warn("%s/%s: write error:", w->dpath, w->tmp);
 		goto fail;
 	}
-	ts[0] = st.st_atim;
-	ts[1] = st.st_mtim;
-	(void)futimens(out, ts);
-	if (close(out) < 0) {
-		out = -1;
-		ops_warn("%s/%s: write error:", dpath, tmp);
-		goto fail;
-	}
-	out = -1;
-	if (rename_noreplace(dfd, tmp, dfd, dst) < 0) {
+	w->out = -1;
+	if (rename_noreplace(dfd, w->tmp, dfd, w->dst) < 0) {
 		if (errno != EEXIST) {
-			ops_warn("cannot rename %s/%s to %s:", dpath, tmp, dst);
+			ops_warn("cannot rename %s/%s to %s:", w->dpath, w->tmp,
+			    w->dst);
 			goto fail;
 		}
-		if (same_data(dfd, src, dst)) {
+		if (same_data(dfd, w->src, w->dst)) {
 			/* an earlier run got this far; its unlink did not */
-			d_unlinkat(dfd, tmp);
+			d_unlinkat(dfd, w->tmp);
 			goto finish;
 		}
-		if (backup_existing(s, dfd, dst) < 0 ||
-		    rename_noreplace(dfd, tmp, dfd, dst) < 0) {
-			ops_warn("cannot rename %s/%s to %s:", dpath, tmp, dst);
+		if (backup_existing(w->s, dfd, w->dst) < 0 ||
+		    rename_noreplace(dfd, w->tmp, dfd, w->dst) < 0) {
+			ops_warn("cannot rename %s/%s to %s:", w->dpath, w->tmp,
+			    w->dst);
 			goto fail;
 		}
 	}
 finish:
-	if (registered)
-		ops_temp_unregister(tmppath);
-	registered = false;
-	if (defer) {
+	if (w->registered)
+		ops_temp_unregister(w->tmppath);
+	w->registered = false;
+	if (w->defer) {
 		/* the source goes once the compressed file is durable */
-		pend_add(dfd, dpath, src);
-		if (npends >= PEND_MAX)
-			pend_flush();
+		pend_add(dfd, w->dpath, w->src);
 	} else {
 		if (fsync(dfd) < 0) {
-			ops_warn("%s: fsync:", dpath);
+			ops_warn("%s: fsync:", w->dpath);
 			goto done;
 		}
-		if (d_unlinkat(dfd, src) < 0 && errno != ENOENT) {
-			ops_warn("cannot remove %s/%s:", dpath, src);
+		if (d_unlinkat(dfd, w->src) < 0 && errno != ENOENT) {
+			ops_warn("cannot remove %s/%s:", w->dpath, w->src);
 			goto done;
 		}
 	}
-	ops_info(1, "compressed %s/%s to %s", dpath, src, dst);
+	ops_info(1, "compressed %s/%s to %s", w->dpath, w->src, w->dst);
 	rc = 0;
 	goto done;
 fail:
-	d_unlinkat(dfd, tmp);
+	d_unlinkat(dfd, w->tmp);
 done:
-	if (registered)
-		ops_temp_unregister(tmppath);
-	if (out >= 0)
-		close(out);
-	if (in >= 0)
-		close(in);
-	free(tmppath);
-	free(tmp);
-	free(dst);
+	zfree(w);
 	return rc;
+}
+
+/* ---- the compression workers ---- */
+
+#define ZWORKERS_MAX 8
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t work, idle;
+	pthread_t th[ZWORKERS_MAX];
+	int nth;
+	struct zwork **q;     /* every deferred job, in order */
+	size_t nq, capq;
+	size_t next;          /* the next job a worker takes */
+	size_t done;          /* jobs finished */
+	bool quit;
+} zp = {.mu = PTHREAD_MUTEX_INITIALIZER,
+    .work = PTHREAD_COND_INITIALIZER,
+    .idle = PTHREAD_COND_INITIALIZER};
+
+static void *
+zworker(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&zp.mu);
+	for (;;) {
+		struct zwork *w;
+
+		while (!zp.quit && zp.next >= zp.nq)
+			pthread_cond_wait(&zp.work, &zp.mu);
+		if (zp.next >= zp.nq)
+			break; /* quit, and nothing left */
+		w = zp.q[zp.next++];
+		pthread_mutex_unlock(&zp.mu);
+		zrun(w);
+		pthread_mutex_lock(&zp.mu);
+		zp.done++;
+		pthread_cond_broadcast(&zp.idle);
+	}
+	pthread_mutex_unlock(&zp.mu);
+	return NULL;
+}
+
+static void
+zpool_start(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (zp.nth > 0)
+		return;
+	if (n < 1)
+		n = 1;
+	if (n > ZWORKERS_MAX)
+		n = ZWORKERS_MAX;
+	zp.quit = false;
+	while (zp.nth < n &&
+	       pthread_create(&zp.th[zp.nth], NULL, zworker, NULL) == 0)
+		zp.nth++;
+}
+
+/* Wait for every queued job, then finish them all in order. */
+static void
+zpool_drain(void)
+{
+	size_t i;
+
+	pthread_mutex_lock(&zp.mu);
+	while (zp.done < zp.nq && zp.nth > 0)
+		pthread_cond_wait(&zp.idle, &zp.mu);
+	pthread_mutex_unlock(&zp.mu);
+	for (i = zp.done; i < zp.nq; i++) /* no worker: run them here */
+		zrun(zp.q[i]);
+	for (i = 0; i < zp.nq; i++)
+		(void)zfinish(zp.q[i]);
+	free(zp.q);
+	zp.q = NULL;
+	zp.nq = zp.capq = zp.next = zp.done = 0;
+}
+
+static void
+zpool_stop(void)
+{
+	int i;
+
+	zpool_drain();
+	pthread_mutex_lock(&zp.mu);
+	zp.quit = true;
+	pthread_cond_broadcast(&zp.work);
+	pthread_mutex_unlock(&zp.mu);
+	for (i = 0; i < zp.nth; i++)
+		pthread_join(zp.th[i], NULL);
+	zp.nth = 0;
+}
+
+static int
+compress_file(struct set *s, int dfd, const char *dpath, const char *src,
+    bool defer)
+{
+	struct zwork *w;
+	int rc;
+
+	if (s->run->dry_run) {
+		char *dst = xasprintf("%s%s", src, s->compext);
+
+		printf("compress %s/%s to %s\n", dpath, src, dst);
+		free(dst);
+		return 0;
+	}
+	rc = zstart(s, dfd, dpath, src, defer, &w);
+	if (rc != 0)
+		return rc;
+	if (!defer) {
+		zrun(w);
+		return zfinish(w);
+	}
+	/* deferred: a worker compresses it; pend_flush() finishes it */
+	zpool_start();
+	pthread_mutex_lock(&zp.mu);
+	ops_xgrow((void **)&zp.q, &zp.capq, zp.nq + 1, sizeof(*zp.q));
+	zp.q[zp.nq++] = w;
+	pthread_cond_signal(&zp.work);
+	pthread_mutex_unlock(&zp.mu);
+	if (zp.nq >= PEND_MAX)
+		pend_flush();
+	return 0;
 }
 
 /* ---- names ---- */
@@ -2386,6 +2575,8 @@ lr_run(struct lr_run *run, const struct lr_config *c)
 	for (i = 0; i < nseen; i++)
 		free(seen[i]);
 	free(seen);
+	pend_flush();
+	zpool_stop();
 	dir_forget_all();
 	if (!run->dry_run) {
 		struct ops_err err;
