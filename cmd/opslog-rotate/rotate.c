@@ -2434,6 +2434,28 @@ set_su(struct set *s)
 	return 0;
 }
 
+/*
+ * Run a prerotate or postrotate script for log j (or, shared, for the
+ * block) with logrotate's arguments and its message on failure, which
+ * marks log j failed.  1 when it failed.
+ */
+static int
+block_script(struct set *s, size_t j, bool shared, const char *what,
+    const char *script, const char *arg2)
+{
+	if (!run_script(s, what, script, shared ? s->pattern : s->v[j].path,
+		arg2))
+		return 0;
+	if (shared)
+		ops_warn("error running shared %s script for '%s'", what,
+		    s->pattern);
+	else
+		ops_warn("error running non-shared %s script for %s of '%s'",
+		    what, s->v[j].path, s->pattern);
+	s->v[j].err = true;
+	return 1;
+}
+
 static int
 rotate_set(struct set *s)
 {
@@ -2476,19 +2498,9 @@ rotate_set(struct set *s)
 		}
 		pre_ok = shared ? !bad : !(s->v[j].err || !s->v[j].rotate);
 		if (o->prerotate && pre_ok && nrot > 0 &&
-		    run_script(s, "prerotate", o->prerotate,
-			shared ? s->pattern : s->v[j].path, NULL)) {
-			if (shared)
-				ops_warn("error running shared prerotate "
-					 "script for '%s'",
-				    s->pattern);
-			else
-				ops_warn("error running non-shared prerotate "
-					 "script for %s of '%s'",
-				    s->v[j].path, s->pattern);
-			s->v[j].err = true;
+		    block_script(s, j, shared, "prerotate", o->prerotate,
+			NULL))
 			bad = 1;
-		}
 		for (i = lo; i < hi; i++) {
 			if ((s->v[i].err && !shared) || (bad && shared))
 				continue;
@@ -2498,20 +2510,9 @@ rotate_set(struct set *s)
 		}
 		pre_ok = shared ? !bad : !(s->v[j].err || !s->v[j].rotate);
 		if (o->postrotate && pre_ok && nrot > 0 &&
-		    run_script(s, "postrotate", o->postrotate,
-			shared ? s->pattern : s->v[j].path,
-			shared ? NULL : s->v[j].finalpath)) {
-			if (shared)
-				ops_warn("error running shared postrotate "
-					 "script for '%s'",
-				    s->pattern);
-			else
-				ops_warn("error running non-shared "
-					 "postrotate script for %s of '%s'",
-				    s->v[j].path, s->pattern);
-			s->v[j].err = true;
+		    block_script(s, j, shared, "postrotate", o->postrotate,
+			shared ? NULL : s->v[j].finalpath))
 			bad = 1;
-		}
 		for (i = lo; i < hi; i++) {
 			if ((s->v[i].err && !shared) || (bad && shared))
 				continue;
