@@ -437,6 +437,13 @@ rename_noreplace(int from_dfd, const char *from, int to_dfd, const char *to)
  * crash before that leaves source and compressed file side by side, which
  * the next run resolves (recover(): same data, the source goes; else the
  * compressed file is kept as a backup and the source compressed again).
+ *
+ * The state's journal lines for the same logs are made durable in the
+ * same flush, and first: after a power loss the journal may then say
+ * "rotated" for a log whose rename was lost (it is rotated one period
+ * late, nothing is lost), never the reverse (a second rotation that
+ * would drop the oldest generation a period early).  A kill -9 loses
+ * nothing either way: written lines are in the page cache.
  */
 #define PEND_MAX 512
 
@@ -473,13 +480,20 @@ pend_add(int dfd, const char *dpath, const char *src)
 
 static void zpool_drain(void);
 
-/* Make every pending compression durable, then remove the sources. */
+/* Make the journal and every pending rename and compression durable,
+ * then remove the sources. */
 static void
-pend_flush(void)
+pend_flush(struct lr_run *run)
 {
+	struct ops_err err;
 	size_t i, j;
 
 	zpool_drain();
+	ops_err_clear(&err);
+	if (!run->dry_run && lr_state_sync(run->state, &err) < 0) {
+		ops_err_report(&err);
+		run->state_failed = true;
+	}
 	if (npends == 0)
 		return;
 	/* one syncfs per file system (few: a linear look back is enough
@@ -972,7 +986,7 @@ compress_file(struct set *s, int dfd, const char *dpath, const char *src,
 	pthread_cond_signal(&zp.work);
 	pthread_mutex_unlock(&zp.mu);
 	if (zp.nq >= PEND_MAX)
-		pend_flush();
+		pend_flush(s->run);
 	return 0;
 }
 
@@ -2141,7 +2155,8 @@ static int
 run_script(struct set *s, const char *what, const char *script,
     const char *arg1, const char *arg2)
 {
-	pend_flush(); /* a script sees the tree logrotate would leave */
+	pend_flush(s->run); /* a script sees the tree logrotate would
+	                       leave */
 	pid_t pid;
 	int status;
 
@@ -2567,7 +2582,7 @@ lr_run(struct lr_run *run, const struct lr_config *c)
 			rc = ops_exit_worst(rc, OPS_EXIT_FOUND);
 		else if (rotate_set(&s))
 			rc = ops_exit_worst(rc, OPS_EXIT_FOUND);
-		pend_flush();
+		pend_flush(run);
 		for (k = 0; k < s.n; k++)
 			lg_release(&s.v[k]);
 		free(s.v);
@@ -2576,7 +2591,7 @@ lr_run(struct lr_run *run, const struct lr_config *c)
 	for (i = 0; i < nseen; i++)
 		free(seen[i]);
 	free(seen);
-	pend_flush();
+	pend_flush(run);
 	zpool_stop();
 	dir_forget_all();
 	if (!run->dry_run) {

@@ -5,8 +5,10 @@
  *
  * main.c loads the configuration (lr.h), takes the run lock, loads the
  * state and calls lr_run() once.  The engine rotates entry by entry and
- * commits the state after each log (lr_state_save), so a kill loses at
- * most the log in hand, and that one is finished by the next run.
+ * notes each log in the state's journal as it is done (lr_state_note), so
+ * a kill loses at most the log in hand, and that one is finished by the
+ * next run; the journal is folded into the state at the end
+ * (lr_state_save).
  */
 #ifndef LR_ROTATE_H
 #define LR_ROTATE_H
@@ -33,6 +35,7 @@ struct lr_state_ent {
 struct lr_state {
 	char *file;   /* where it is kept, owned */
 	int jfd;      /* the journal (FILE.journal) once opened, else -1 */
+	bool jdirty;  /* lines written since the last lr_state_sync */
 	struct lr_state_ent **v; /* each entry allocated on its own, so that
 	                            pointers to it stay valid as v grows */
 	size_t n, cap;
@@ -59,11 +62,15 @@ struct lr_state_ent *lr_state_add(struct lr_state *s, const char *path,
     int64_t t);
 
 /*
- * Append e's line to FILE.journal and fsync: the state as it goes, in
- * O(1) per log.  -1 with err (code 3).
+ * Append e's line to FILE.journal (no fsync: see lr_state_sync): the
+ * state as it goes, in O(1) per log.  -1 with err (code 3).
  */
 int lr_state_note(struct lr_state *s, struct lr_state_ent *e,
     struct ops_err *err) OPS_WUR;
+
+/* fsync the journal if lines were written since the last call.  -1 with
+ * err (code 3). */
+int lr_state_sync(struct lr_state *s, struct ops_err *err) OPS_WUR;
 
 /*
  * Replace the file atomically (ops_atomic, mode 0640) with every entry,

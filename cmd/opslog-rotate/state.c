@@ -33,6 +33,7 @@ lr_state_init(struct lr_state *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->jfd = -1;
+	s->jdirty = false;
 }
 
 void
@@ -57,9 +58,11 @@ static void tsv_line(struct lr_state *s, const char *name, char *p,
 
 /*
  * The journal, FILE.journal: one line "path<TAB>last_rotated" (TSV
- * escapes, no header) appended and fsynced as each log is done, so that a
- * run over thousands of logs does not rewrite the whole state for each
- * one.  It is read after FILE (later lines win) and folded into FILE,
+ * escapes, no header) appended as each log is done, so that a run over
+ * thousands of logs does not rewrite the whole state for each one.  A
+ * line is in the page cache once written, so a killed run keeps it; the
+ * engine makes the lines durable together (lr_state_sync) when it syncs
+ * the renames and compressions of the same logs.  It is read after FILE (later lines win) and folded into FILE,
  * then removed, by lr_state_save().  A torn last line is ignored.
  */
 static char *
@@ -138,13 +141,25 @@ lr_state_note(struct lr_state *s, struct lr_state_ent *e,
 	ops_buf_init(&b, 0);
 	if (ops_tsv_row(&b, f, 2) < 0)
 		rc = ops_err_set(err, OPS_EXIT_FAIL, "state: too large");
-	else if (ops_write_all(s->jfd, b.data, b.len) < 0 ||
-		 fsync(s->jfd) < 0)
+	else if (ops_write_all(s->jfd, b.data, b.len) < 0)
 		rc = ops_err_set(err, OPS_EXIT_FAIL, "%s.journal:", s->file);
 	ops_buf_release(&b);
-	if (rc == 0)
+	if (rc == 0) {
 		e->noted = true;
+		s->jdirty = true;
+	}
 	return rc;
+}
+
+int
+lr_state_sync(struct lr_state *s, struct ops_err *err)
+{
+	if (!s->jdirty || s->jfd < 0)
+		return 0;
+	if (fsync(s->jfd) < 0)
+		return ops_err_set(err, OPS_EXIT_FAIL, "%s.journal:", s->file);
+	s->jdirty = false;
+	return 0;
 }
 
 struct lr_state_ent *
