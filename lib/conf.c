@@ -200,42 +200,51 @@ section_label(char buf[LABEL_SIZE], const char *section, const char *name)
 	return buf;
 }
 
-/* First schema entry of section, or NULL. */
+/* First schema entry of section in the form named (with a name or
+ * without), else the first in the other form, or NULL. */
 static const struct ops_conf_key *
-find_section(const struct ops_conf_key *schema, const char *section)
+find_section(
+    const struct ops_conf_key *schema, const char *section, bool named)
 {
-	const struct ops_conf_key *k;
+	const struct ops_conf_key *k, *other = NULL;
 
 	for (k = schema; k && k->section; k++)
-		if (strcmp(k->section, section) == 0)
-			return k;
-	return NULL;
+		if (strcmp(k->section, section) == 0) {
+			if (k->named == named)
+				return k;
+			if (other == NULL)
+				other = k;
+		}
+	return other;
 }
 
+/* The schema entry of key in section, in the form named. */
 static const struct ops_conf_key *
-find_key(
-    const struct ops_conf_key *schema, const char *section, const char *key)
+find_key(const struct ops_conf_key *schema, const char *section, bool named,
+    const char *key)
 {
 	const struct ops_conf_key *k;
 
 	for (k = schema; k && k->section; k++)
-		if (strcmp(k->section, section) == 0 &&
+		if (strcmp(k->section, section) == 0 && k->named == named &&
 		    strcmp(k->key, key) == 0)
 			return k;
 	return NULL;
 }
 
-/* The closest section name (section NULL) or key of section, or NULL. */
+/* The closest section name (section NULL) or key of section in the form
+ * named, or NULL. */
 static const char *
-suggest(
-    const struct ops_conf_key *schema, const char *section, const char *word)
+suggest(const struct ops_conf_key *schema, const char *section, bool named,
+    const char *word)
 {
 	const struct ops_conf_key *k;
 	const char *best = NULL, *cand;
 	size_t d, bestd = 3;
 
 	for (k = schema; k && k->section; k++) {
-		if (section && strcmp(k->section, section) != 0)
+		if (section &&
+		    (strcmp(k->section, section) != 0 || k->named != named))
 			continue;
 		cand = section ? k->key : k->section;
 		d = ops_edit_distance(word, cand);
@@ -390,9 +399,9 @@ parse_section(struct parser *P, const char *s)
 		    section_label(label, sec, name));
 		goto out;
 	}
-	first = find_section(P->schema, sec);
+	first = find_section(P->schema, sec, name != NULL);
 	if (first == NULL) {
-		hint = suggest(P->schema, NULL, sec);
+		hint = suggest(P->schema, NULL, false, sec);
 		perr(P, P->line, "unknown section [%.*s]%s%s%s", QUOTE_MAX, sec,
 		    hint ? " (did you mean [" : "", hint ? hint : "",
 		    hint ? "]?)" : "");
@@ -638,9 +647,9 @@ parse_entry(struct parser *P, const char *s)
 	} else if (parse_value(P, q + 1, line) < 0)
 		goto out;
 	section_label(label, P->section, P->secname);
-	k = find_key(P->schema, P->section, key);
+	k = find_key(P->schema, P->section, P->secname != NULL, key);
 	if (k == NULL) {
-		hint = suggest(P->schema, P->section, key);
+		hint = suggest(P->schema, P->section, P->secname != NULL, key);
 		perr(P, line, "unknown key \"%.*s\" in %s%s%s%s", QUOTE_MAX,
 		    key, label, hint ? " (did you mean \"" : "",
 		    hint ? hint : "", hint ? "\"?)" : "");
@@ -777,7 +786,7 @@ ops_conf_get(const struct ops_conf *c, const char *section, const char *name,
 	e = ops_conf_entry(c, section, name, key);
 	if (e)
 		return e->value;
-	k = find_key(c->schema, section, key);
+	k = find_key(c->schema, section, name != NULL, key);
 	return k ? k->def : NULL;
 }
 
@@ -796,7 +805,8 @@ ops_conf_get_all(const struct ops_conf *c, const char *section,
 			vals[n] = c->ent[i].value;
 		n++;
 	}
-	if (n == 0 && (k = find_key(c->schema, section, key)) && k->def) {
+	if (n == 0 && (k = find_key(c->schema, section, name != NULL, key)) &&
+	    k->def) {
 		if (max > 0)
 			vals[0] = k->def;
 		n = 1;
@@ -879,7 +889,7 @@ ops_conf_get_int(const struct ops_conf *c, const char *section,
 
 	if (typed_value(c, section, name, key, &v, &line, err) < 0)
 		return -1;
-	sk = find_key(c->schema, section, key);
+	sk = find_key(c->schema, section, name != NULL, key);
 	if (sk && sk->type == OPS_CONF_INT)
 		k = *sk;
 	why = type_error(&k, v, whybuf, sizeof(whybuf));

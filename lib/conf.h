@@ -55,8 +55,9 @@ enum ops_conf_type {
 
 struct ops_conf_key {
 	const char *section;     /* "backup" */
-	bool named;              /* section takes a name: [backup "www"]; the
-	                            same for every key of the section */
+	bool named;              /* the key belongs to the named form of the
+	                            section, [backup "www"], not to [backup]
+	                            (a section may have both forms) */
 	const char *key;         /* "keep" */
 	enum ops_conf_type type;
 	bool multi;              /* may repeat, every value kept */

@@ -4,8 +4,9 @@
  *
  * One table for the whole toolkit, so that every command checks the whole
  * file and a key of another command is not "unknown".  To add a section,
- * add a block of rows (all rows of a section agree on .named), giving only
- * the fields that matter, and document it in man/ops.conf.5.  .min and
+ * add a block of rows, giving only the fields that matter (a section may
+ * come in both forms, [backup] and [backup "NAME"], each with its own
+ * rows told apart by .named), and document it in man/ops.conf.5.  .min and
  * .max bound an OPS_CONF_INT (both 0: any value); .def is the default as
  * written in the file (NULL: none) and must pass its own type check
  * (t-conf tests that).
@@ -78,6 +79,31 @@ const struct ops_conf_key ops_conf_schema[] = {
 	/* [probe "NAME"]: commands for opsping's ssh://HOST/exec=NAME */
 	{.section = "probe", .named = true, .key = "command",
 	    .type = OPS_CONF_STR},
+
+	/* [backup]: opsbackup(1), every set */
+	{.section = "backup", .key = "seal-key-file", .type = OPS_CONF_STR},
+	{.section = "backup", .key = "pre-timeout", .type = OPS_CONF_DURATION,
+	    .def = "1h"},
+	{.section = "backup", .key = "lock-timeout",
+	    .type = OPS_CONF_DURATION, .def = "0"},
+
+	/* [backup "NAME"]: one set of opsbackup(1) */
+	{.section = "backup", .named = true, .key = "source",
+	    .type = OPS_CONF_STR, .multi = true},
+	{.section = "backup", .named = true, .key = "exclude",
+	    .type = OPS_CONF_STR, .multi = true},
+	{.section = "backup", .named = true, .key = "pre",
+	    .type = OPS_CONF_STR},
+	{.section = "backup", .named = true, .key = "dest",
+	    .type = OPS_CONF_STR},
+	{.section = "backup", .named = true, .key = "keep",
+	    .type = OPS_CONF_INT, .min = 1, .max = 10000, .def = "7"},
+	{.section = "backup", .named = true, .key = "compress",
+	    .type = OPS_CONF_STR, .def = "zstd"},
+	{.section = "backup", .named = true, .key = "level",
+	    .type = OPS_CONF_INT, .min = 0, .max = 22},
+	{.section = "backup", .named = true, .key = "max-age",
+	    .type = OPS_CONF_DURATION, .def = "26h"},
 
 	{.section = NULL},
 };
