@@ -49,6 +49,8 @@
 #define RUN_MARGIN_MS 500 /* remote timeout ends this much earlier */
 #define CLOSE_MS 1000                        /* ops_ssh_close() bound */
 #define CLEANUP_MS 1000 /* grace for removing a temporary after an error */
+#define LIST_NAME_MAX 4095 /* longest name ops_ssh_list() takes */
+#define LIST_MAX (1 << 20)  /* most entries ops_ssh_list() takes */
 
 /* Host-key algorithms libssh2 1.10 knows, in our order of preference. */
 static const char *const hostkey_known[] = {
@@ -1467,4 +1469,307 @@ out:
 	}
 	free(buf);
 	return ret;
+}
+
+/* --- SFTP: directories, removal, stat ----------------------------------- */
+
+/* Whether the server's status says that the path does not exist. */
+static bool
+fx_missing(unsigned long fx)
+{
+	return fx == LIBSSH2_FX_NO_SUCH_FILE || fx == LIBSSH2_FX_NO_SUCH_PATH;
+}
+
+/* The entry's fields from what the server sent; name left alone. */
+static void
+dirent_fill(struct ops_ssh_dirent *d, const LIBSSH2_SFTP_ATTRIBUTES *a)
+{
+	d->is_reg = false;
+	d->is_dir = false;
+	d->size = 0;
+	d->mtime = 0;
+	if (a->flags & LIBSSH2_SFTP_ATTR_PERMISSIONS) {
+		d->is_reg = LIBSSH2_SFTP_S_ISREG(a->permissions);
+		d->is_dir = LIBSSH2_SFTP_S_ISDIR(a->permissions);
+	}
+	if (a->flags & LIBSSH2_SFTP_ATTR_SIZE)
+		d->size = (uint64_t)a->filesize;
+	if (a->flags & LIBSSH2_SFTP_ATTR_ACMODTIME)
+		d->mtime = (int64_t)a->mtime;
+}
+
+/*
+ * Stat path, following symbolic links, into *a.  0, or -1 with err set
+ * and fx the server's status (0 when the transport failed or the deadline
+ * passed: the session is then broken).
+ */
+static int
+sftp_stat(struct ops_ssh *s, const char *path, LIBSSH2_SFTP_ATTRIBUTES *a,
+    int64_t deadline, unsigned long *fx, struct ops_err *err)
+{
+	int rc;
+
+	*fx = 0;
+	memset(a, 0, sizeof(*a));
+	while ((rc = libssh2_sftp_stat_ex(s->sftp, path, (unsigned)strlen(path),
+	    LIBSSH2_SFTP_STAT, a)) == LIBSSH2_ERROR_EAGAIN)
+		if (again(s, deadline, err, "sftp", "stat on") == -1)
+			return -1;
+	if (rc == 0)
+		return 0;
+	const char *why = sftp_why(s, fx);
+	return ops_err_set(err, FAIL, "sftp: cannot stat %s on %s: %s", path,
+	    s->where, why);
+}
+
+/*
+ * After a failed call on path: what is there now.  1 a directory, 0
+ * something else, -1 nothing or unknown (the session may then be broken).
+ */
+static int
+probe_dir(struct ops_ssh *s, const char *path, int64_t deadline)
+{
+	LIBSSH2_SFTP_ATTRIBUTES a;
+	struct ops_err ignored;
+	unsigned long fx;
+
+	if (s->broken || sftp_stat(s, path, &a, deadline, &fx, &ignored) == -1)
+		return -1;
+	if (!(a.flags & LIBSSH2_SFTP_ATTR_PERMISSIONS))
+		return -1;
+	return LIBSSH2_SFTP_S_ISDIR(a.permissions) ? 1 : 0;
+}
+
+static int
+dirent_cmp(const void *a, const void *b)
+{
+	const struct ops_ssh_dirent *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+void
+ops_ssh_dirents_free(struct ops_ssh_dirent *v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+int
+ops_ssh_list(struct ops_ssh *s, const char *dir, struct ops_ssh_dirent **out,
+    size_t *n, int64_t deadline, struct ops_err *err)
+{
+	LIBSSH2_SFTP_HANDLE *h;
+	LIBSSH2_SFTP_ATTRIBUTES a;
+	struct ops_ssh_dirent *v = NULL;
+	size_t nv = 0, cap = 0;
+	unsigned long fx;
+	char *name;
+	int rc, ret = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (sftp_get(s, deadline, err) == -1)
+		return -1;
+	while ((h = libssh2_sftp_open_ex(s->sftp, dir, (unsigned)strlen(dir), 0,
+	    0, LIBSSH2_SFTP_OPENDIR)) == NULL) {
+		if (libssh2_session_last_errno(s->sess) != LIBSSH2_ERROR_EAGAIN)
+			break;
+		if (again(s, deadline, err, "sftp", "listing of") == -1)
+			return -1;
+	}
+	if (h == NULL) {
+		const char *why = sftp_why(s, &fx);
+
+		/* OpenSSH answers NO_SUCH_FILE for a file too (ENOTDIR). */
+		if (fx_missing(fx) && probe_dir(s, dir, deadline) == 0)
+			return ops_err_set(err, FAIL,
+			    "sftp: cannot list %s on %s: not a directory", dir,
+			    s->where);
+		if (fx_missing(fx))
+			return ops_err_set(err, FAIL,
+			    "no such directory: %s on %s", dir, s->where);
+		return ops_err_set(err, FAIL, "sftp: cannot list %s on %s: %s",
+		    dir, s->where, why);
+	}
+
+	name = ops_xmalloc(LIST_NAME_MAX + 1);
+	for (;;) {
+		memset(&a, 0, sizeof(a));
+		/* 0 is the end of the directory (and would also be an empty
+		 * name, which no sane server sends). */
+		rc = libssh2_sftp_readdir_ex(h, name, LIST_NAME_MAX + 1, NULL,
+		    0, &a);
+		if (rc == LIBSSH2_ERROR_EAGAIN) {
+			if (again(s, deadline, err, "sftp", "listing of") == -1)
+				goto out;
+			continue;
+		}
+		if (rc == 0)
+			break;
+		if (rc == LIBSSH2_ERROR_BUFFER_TOO_SMALL) {
+			/* libssh2 1.10 then keeps pointing at the same entry:
+			 * the handle cannot go on. */
+			ops_err_set(err, FAIL,
+			    "sftp: cannot list %s on %s: a name is longer than "
+			    "%d bytes",
+			    dir, s->where, LIST_NAME_MAX);
+			goto out;
+		}
+		if (rc < 0) {
+			const char *why = sftp_why(s, &fx);
+
+			ops_err_set(err, FAIL, "sftp: cannot list %s on %s: %s",
+			    dir, s->where, why);
+			goto out;
+		}
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+			continue;
+		/* Names go into paths: nothing but one component. */
+		if (memchr(name, '\0', (size_t)rc) || strchr(name, '/')) {
+			char shown[80];
+
+			ops_err_set(err, FAIL,
+			    "sftp: cannot list %s on %s: the server sent a bad "
+			    "name \"%s\"",
+			    dir, s->where,
+			    ops_diag_shown(shown, sizeof(shown), name,
+				(size_t)rc));
+			goto out;
+		}
+		if (nv == LIST_MAX) {
+			ops_err_set(err, FAIL,
+			    "sftp: cannot list %s on %s: more than %d entries",
+			    dir, s->where, LIST_MAX);
+			goto out;
+		}
+		ops_xgrow((void **)&v, &cap, nv + 1, sizeof(*v));
+		v[nv].name = ops_xstrndup(name, (size_t)rc);
+		dirent_fill(&v[nv], &a);
+		nv++;
+	}
+	ret = 0;
+out:
+	free(name);
+	if (!s->broken) {
+		int64_t until = ret == 0 ? deadline
+					 : ops_clock_mono_ms() + CLEANUP_MS;
+		struct ops_err e2;
+
+		if (sftp_close(s, h, until, ret == 0 ? err : &e2) == -1)
+			ret = -1;
+	}
+	if (ret == -1) {
+		ops_ssh_dirents_free(v, nv);
+		return -1;
+	}
+	if (nv > 1)
+		qsort(v, nv, sizeof(*v), dirent_cmp);
+	*out = v;
+	*n = nv;
+	return 0;
+}
+
+int
+ops_ssh_stat(struct ops_ssh *s, const char *path, struct ops_ssh_dirent *st,
+    int64_t deadline, struct ops_err *err)
+{
+	LIBSSH2_SFTP_ATTRIBUTES a;
+	unsigned long fx;
+	const char *end, *base;
+
+	st->name = NULL;
+	if (sftp_get(s, deadline, err) == -1)
+		return -1;
+	if (sftp_stat(s, path, &a, deadline, &fx, err) == -1) {
+		if (fx_missing(fx))
+			return ops_err_set(err, FAIL, "no such file: %s on %s",
+			    path, s->where);
+		return -1;
+	}
+	/* The last component, trailing slashes left out ("/" for "/"). */
+	end = path + strlen(path);
+	while (end > path + 1 && end[-1] == '/')
+		end--;
+	base = end;
+	while (base > path && base[-1] != '/')
+		base--;
+	if (base == end && end > path)
+		base = end - 1;
+	st->name = ops_xstrndup(base, (size_t)(end - base));
+	dirent_fill(st, &a);
+	return 0;
+}
+
+int
+ops_ssh_remove(struct ops_ssh *s, const char *path, int64_t deadline,
+    struct ops_err *err)
+{
+	unsigned long fx;
+	int rc;
+
+	if (sftp_get(s, deadline, err) == -1)
+		return -1;
+	while ((rc = libssh2_sftp_unlink_ex(s->sftp, path,
+	    (unsigned)strlen(path))) == LIBSSH2_ERROR_EAGAIN)
+		if (again(s, deadline, err, "sftp", "removal on") == -1)
+			return -1;
+	if (rc == 0)
+		return 0;
+	const char *why = sftp_why(s, &fx);
+	if (fx_missing(fx))
+		return ops_err_set(err, FAIL, "no such file: %s on %s", path,
+		    s->where);
+	/* OpenSSH says only "failure" for a directory (EISDIR). */
+	if (fx != 0 && probe_dir(s, path, deadline) == 1)
+		return ops_err_set(err, FAIL,
+		    "sftp: cannot remove %s on %s: it is a directory (only "
+		    "files are removed)",
+		    path, s->where);
+	return ops_err_set(err, FAIL, "sftp: cannot remove %s on %s: %s", path,
+	    s->where, why);
+}
+
+int
+ops_ssh_mkdir(struct ops_ssh *s, const char *path, int mode,
+    int64_t deadline, struct ops_err *err)
+{
+	unsigned long fx;
+	int rc, there;
+
+	if (sftp_get(s, deadline, err) == -1)
+		return -1;
+	while ((rc = libssh2_sftp_mkdir_ex(s->sftp, path,
+	    (unsigned)strlen(path), (long)(mode & 07777))) ==
+	    LIBSSH2_ERROR_EAGAIN)
+		if (again(s, deadline, err, "sftp", "mkdir on") == -1)
+			return -1;
+	if (rc == 0)
+		return 0;
+	const char *why = sftp_why(s, &fx);
+	if (fx == 0)
+		return ops_err_set(err, FAIL,
+		    "sftp: cannot create directory %s on %s: %s", path,
+		    s->where, why);
+	/* OpenSSH says only "failure" for EEXIST: look. */
+	there = probe_dir(s, path, deadline);
+	if (there == 1)
+		return 0;
+	if (there == 0)
+		return ops_err_set(err, FAIL,
+		    "sftp: cannot create directory %s on %s: something else "
+		    "of that name exists",
+		    path, s->where);
+	if (fx_missing(fx))
+		return ops_err_set(err, FAIL,
+		    "sftp: cannot create directory %s on %s: the parent "
+		    "directory does not exist",
+		    path, s->where);
+	return ops_err_set(err, FAIL,
+	    "sftp: cannot create directory %s on %s: %s", path, s->where, why);
 }

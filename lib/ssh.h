@@ -25,7 +25,10 @@
  *   - SFTP rename cannot replace an existing file: uploads go to a unique
  *     temporary name in the same directory and are renamed to a final name
  *     that must not exist yet (else the upload fails and the temporary is
- *     removed).
+ *     removed);
+ *   - OpenSSH's SFTP server answers only "failure" to mkdir of an existing
+ *     directory and to remove of a directory, and "no such file" to a
+ *     listing of a file: the path is then stat'ed to tell the cases apart.
  * Authentication: ssh-agent ($SSH_AUTH_SOCK) first, then the identity
  * file if one is given, else ~/.ssh/id_ed25519, id_ecdsa, id_rsa (those
  * that exist), with the passphrase given (read by the caller from a
@@ -122,5 +125,62 @@ int ops_ssh_upload(struct ops_ssh *s, int fd, const char *remote_path,
  */
 int ops_ssh_download(struct ops_ssh *s, const char *remote_path, int fd,
     int64_t deadline, uint64_t *bytes, struct ops_err *err) OPS_WUR;
+
+/* A remote file or directory, from ops_ssh_list() or ops_ssh_stat(). */
+struct ops_ssh_dirent {
+	char *name;    /* one name, no "/" (ops_ssh_stat(): the last component
+	                  of the path); freed by ops_ssh_dirents_free(), or
+	                  by the caller with free() after ops_ssh_stat() */
+	bool is_reg;   /* a regular file */
+	bool is_dir;   /* a directory; neither for a symbolic link in a
+	                  listing, a device, or when the server sent no type */
+	uint64_t size; /* bytes; 0 when the server sent none */
+	int64_t mtime; /* modification time, seconds since the epoch; 0 when
+	                  the server sent none */
+};
+
+/*
+ * List the remote directory dir: every entry but "." and "..", sorted by
+ * name (strcmp), with the types, sizes and times the server sent (OpenSSH
+ * reports lstat: a symbolic link is neither a file nor a directory).  On
+ * success *out (the caller's: ops_ssh_dirents_free()) and *n (0 and NULL
+ * for an empty directory).  At most 1048576 entries, names of at most 4095
+ * bytes.  -1 with err (code 3), *out NULL, *n 0; err->msg starts with "no
+ * such directory" when dir does not exist (so that callers can tell
+ * "nothing there yet"), with "timeout" when the deadline passed, else
+ * says what failed ("sftp: cannot list DIR on HOST: why").
+ */
+int ops_ssh_list(struct ops_ssh *s, const char *dir,
+    struct ops_ssh_dirent **out, size_t *n, int64_t deadline,
+    struct ops_err *err) OPS_WUR;
+
+/* Free v[0..n), their names, and v.  v may be NULL.  Cannot fail. */
+void ops_ssh_dirents_free(struct ops_ssh_dirent *v, size_t n);
+
+/*
+ * Stat the remote path, following symbolic links, into *st (st->name a
+ * copy of the last component of path, the caller's, to free(); "/" for
+ * "/").  -1 with err (code 3) and st->name NULL; err->msg starts with "no
+ * such file" when path does not exist.
+ */
+int ops_ssh_stat(struct ops_ssh *s, const char *path,
+    struct ops_ssh_dirent *st, int64_t deadline, struct ops_err *err) OPS_WUR;
+
+/*
+ * Remove the remote file path (not a directory).  -1 with err (code 3);
+ * err->msg starts with "no such file" when path does not exist, and says
+ * so when path is a directory.
+ */
+int ops_ssh_remove(struct ops_ssh *s, const char *path, int64_t deadline,
+    struct ops_err *err) OPS_WUR;
+
+/*
+ * Create the remote directory path with mode (the server's umask applies),
+ * one level: its parent must exist.  0 also when path is a directory
+ * already (or a symbolic link to one).  -1 with err (code 3) otherwise:
+ * a missing parent, something else of that name, no permission.
+ */
+int ops_ssh_mkdir(struct ops_ssh *s, const char *path, int mode,
+    int64_t deadline, struct ops_err *err) OPS_WUR;
 
 #endif

@@ -282,4 +282,163 @@ t_exit "put into a missing directory: exit 3" 3 put new "$T_TMP/nodir/x"
 t_exit "get of a missing file: exit 3" 3 get "$T_TMP/up/missing" missing.out
 t_grep "... no such file" "no such file" .err
 
+# --- 9. SFTP directories: list, stat, remove, mkdir
+# shellcheck disable=SC2317 # called through t_ok
+sf() {
+	sf_cmd=$1
+	shift
+	ops-test-tool "$sf_cmd" --no-agent --identity "$sd/id_ed25519" \
+		127.0.0.1 "$port" "$@"
+}
+# the line ssh-ls prints for ls/NAME of TYPE (f, d or -), from lstat
+ls_line() {
+	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$(stat -c %s "ls/$1")" \
+		"$(stat -c %Y "ls/$1")"
+}
+# "ops-test-tool: MESSAGE" as the helper reports it, into FILE
+msg() {
+	printf 'ops-test-tool: %s\n' "$2" >"$1"
+}
+at="on [127.0.0.1]:$port"
+mkdir ls ls/sub
+printf 'abc' >ls/a.txt
+touch -d @1700000000 ls/a.txt
+head -c 5000 /dev/zero >ls/b.bin
+: >ls/empty
+: >ls/.hidden
+printf 'x\n' >'ls/with space'
+ln -s a.txt ls/link
+{
+	ls_line .hidden f
+	ls_line a.txt f
+	ls_line b.bin f
+	ls_line empty f
+	ls_line link -
+	ls_line sub d
+	ls_line 'with space' f
+} >want.ls
+t_ok "ssh-ls: lists a directory" sf ssh-ls "$T_TMP/ls"
+t_cmp "... sorted, no . or .., names, types, sizes, times" want.ls .out
+t_ok "ssh-ls of an empty directory" sf ssh-ls "$T_TMP/ls/sub"
+t_cmp "... prints nothing" /dev/null .out
+t_exit "ssh-ls of a missing directory: exit 3" 3 sf ssh-ls "$T_TMP/nodir"
+msg want.nodir "no such directory: $T_TMP/nodir $at"
+t_cmp "... says no such directory" want.nodir .err
+t_exit "ssh-ls of a file: exit 3" 3 sf ssh-ls "$T_TMP/ls/a.txt"
+msg want.notdir "sftp: cannot list $T_TMP/ls/a.txt $at: not a directory"
+t_cmp "... says not a directory" want.notdir .err
+t_exit "missing directory, then a listing on the same session: exit 3" 3 \
+	sf ssh-ls "$T_TMP/nodir" "$T_TMP/ls"
+{
+	echo "$T_TMP/ls:"
+	cat want.ls
+} >want.ls2
+t_cmp "... the session still lists" want.ls2 .out
+t_cmp "... one error" want.nodir .err
+mkdir many
+i=0
+while [ "$i" -lt 1000 ]; do
+	: >"many/f$i"
+	i=$((i + 1))
+done
+mkdir many/d
+(cd many && ls -1A) >want.many
+# shellcheck disable=SC2317 # called through t_ok
+names() {
+	sf ssh-ls "$1" >names.all && cut -f1 names.all
+}
+t_ok "ssh-ls of 1001 entries (many READDIR replies)" names "$T_TMP/many"
+t_cmp "... every name, once, sorted" want.many .out
+
+printf 'a.txt\tf\t3\t1700000000\n' >want.stat
+t_ok "ssh-stat of a file" sf ssh-stat "$T_TMP/ls/a.txt"
+t_cmp "... name, type, size, time" want.stat .out
+printf 'link\tf\t3\t1700000000\n' >want.statl
+t_ok "ssh-stat of a symbolic link" sf ssh-stat "$T_TMP/ls/link"
+t_cmp "... follows it" want.statl .out
+t_ok "ssh-stat of a directory with a trailing slash" sf ssh-stat "$T_TMP/ls/sub/"
+ls_line sub d >want.statd
+t_cmp "... the last component, a directory" want.statd .out
+t_exit "ssh-stat of a missing file: exit 3" 3 sf ssh-stat "$T_TMP/ls/missing"
+msg want.statm "no such file: $T_TMP/ls/missing $at"
+t_cmp "... says no such file" want.statm .err
+
+t_ok "ssh-rm of a file" sf ssh-rm "$T_TMP/ls/b.bin"
+t_ok "... it is gone" test ! -e ls/b.bin
+grep -v '^b\.bin	' want.ls >want.rm
+t_ok "... ssh-ls again" sf ssh-ls "$T_TMP/ls"
+t_cmp "... lists the rest" want.rm .out
+t_exit "ssh-rm of a missing file: exit 3" 3 sf ssh-rm "$T_TMP/ls/b.bin"
+msg want.rmm "no such file: $T_TMP/ls/b.bin $at"
+t_cmp "... says no such file" want.rmm .err
+t_exit "ssh-rm of a directory: exit 3" 3 sf ssh-rm "$T_TMP/ls/sub"
+msg want.rmd "sftp: cannot remove $T_TMP/ls/sub $at: it is a directory (only files are removed)"
+t_cmp "... says it is a directory" want.rmd .err
+t_ok "... the directory is still there" test -d ls/sub
+
+t_ok "ssh-mkdir of a new directory" sf ssh-mkdir "$T_TMP/ls/new"
+t_ok "... it is a directory" test -d ls/new
+t_mode "... mode 0750 less the umask" \
+	"$(printf '0%o' $((0750 & ~$(umask))))" ls/new
+t_ok "ssh-mkdir of it again, and of a directory: success" \
+	sf ssh-mkdir "$T_TMP/ls/new" "$T_TMP/ls/sub"
+ln -s sub ls/tosub
+t_ok "ssh-mkdir of a symbolic link to a directory: success" \
+	sf ssh-mkdir "$T_TMP/ls/tosub"
+t_exit "ssh-mkdir where a file is: exit 3" 3 sf ssh-mkdir "$T_TMP/ls/a.txt"
+msg want.mkf "sftp: cannot create directory $T_TMP/ls/a.txt $at: something else of that name exists"
+t_cmp "... says something else exists" want.mkf .err
+t_exit "ssh-mkdir under a missing parent: exit 3" 3 \
+	sf ssh-mkdir "$T_TMP/nodir/x"
+msg want.mkp "sftp: cannot create directory $T_TMP/nodir/x $at: the parent directory does not exist"
+t_cmp "... says the parent is missing" want.mkp .err
+t_ok "... nothing was created" test ! -e nodir
+if [ "$(id -u)" -ne 0 ]; then
+	mkdir closed
+	chmod 000 closed
+	t_exit "ssh-ls of a directory without permission: exit 3" 3 \
+		sf ssh-ls "$T_TMP/closed"
+	msg want.perm "sftp: cannot list $T_TMP/closed $at: permission denied"
+	t_cmp "... says permission denied" want.perm .err
+	chmod 700 closed
+else
+	t_diag "running as root: no permission test"
+fi
+
+# --- 10. an SFTP server that answers the version, then nothing
+cat >stall.py <<'EOP'
+import struct, sys
+i, o = sys.stdin.buffer, sys.stdout.buffer
+def pkt():
+    n = i.read(4)
+    if len(n) < 4:
+        sys.exit(0)
+    return i.read(struct.unpack(">I", n)[0])
+if pkt()[:1] == b"\x01":
+    o.write(struct.pack(">IBI", 5, 2, 3))
+    o.flush()
+while True:
+    pkt()
+EOP
+sd2=$T_TMP/sshd2
+T_SSHD_EXTRA="ForceCommand /usr/bin/python3 $T_TMP/stall.py"
+if t_sshd "$sd2"; then
+	port2=$t_port
+	t0=$(now_ms)
+	t_exit "ssh-ls on a stalling server, --timeout 1500: exit 3" 3 \
+		ops-test-tool ssh-ls --no-agent --identity "$sd2/id_ed25519" \
+		--accept-new-hostkey --timeout 1500 127.0.0.1 "$port2" /a /b
+	el=$(($(now_ms) - t0))
+	cp .err stall.err
+	t_ok "... within 3 s ($el ms)" test "$el" -lt 3000
+	msg want.stall "timeout: sftp: listing of [127.0.0.1]:$port2 not done by the deadline"
+	msg want.broken "session with [127.0.0.1]:$port2 is unusable after an earlier error"
+	cat want.broken >>want.stall
+	t_cmp "... timeout, then the broken session refuses at once" \
+		want.stall stall.err
+else
+	t_fail "second sshd did not start"
+fi
+unset T_SSHD_EXTRA
+
 t_done

@@ -13,6 +13,15 @@
  *            quoted by ops_sh_quote()
  *   sftp-put [OPTS] HOST PORT LOCAL REMOTE
  *   sftp-get [OPTS] HOST PORT REMOTE LOCAL
+ *   ssh-ls    [OPTS] HOST PORT DIR...     one line per entry:
+ *             "NAME<TAB>TYPE<TAB>SIZE<TAB>MTIME", TYPE f (file), d
+ *             (directory) or - (other); "DIR:" before each listing when
+ *             more than one DIR is given
+ *   ssh-stat  [OPTS] HOST PORT PATH...    one such line per PATH
+ *   ssh-rm    [OPTS] HOST PORT PATH...
+ *   ssh-mkdir [OPTS] HOST PORT PATH...    mode 0750
+ * The last four run every operand on one session, go on after a failed
+ * one (its message on stderr) and then exit 3.
  *
  * OPTS: --known-hosts FILE, --identity FILE, --passphrase-file FILE,
  * --no-agent, --accept-new-hostkey, --timeout MS (default 10000; the
@@ -27,6 +36,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -79,6 +89,10 @@ usage(const char *msg)
 	      "       ops-test-tool ssh-echo [opts] HOST PORT ARG\n"
 	      "       ops-test-tool sftp-put [opts] HOST PORT LOCAL REMOTE\n"
 	      "       ops-test-tool sftp-get [opts] HOST PORT REMOTE LOCAL\n"
+	      "       ops-test-tool ssh-ls [opts] HOST PORT DIR...\n"
+	      "       ops-test-tool ssh-stat [opts] HOST PORT PATH...\n"
+	      "       ops-test-tool ssh-rm [opts] HOST PORT PATH...\n"
+	      "       ops-test-tool ssh-mkdir [opts] HOST PORT PATH...\n"
 	      "opts: --known-hosts FILE --identity FILE --passphrase-file FILE\n"
 	      "      --no-agent --accept-new-hostkey --timeout MS --user NAME\n"
 	      "      --stdin\n",
@@ -88,7 +102,8 @@ usage(const char *msg)
 
 /*
  * Parse the options and HOST PORT; *argcp and *argvp then hold the operands
- * after PORT, which must be exactly nargs.  -1 after a usage message.
+ * after PORT, which must be exactly nargs (at least -nargs when negative).
+ * -1 after a usage message.
  */
 static int
 ssh_args(int *argcp, char ***argvp, int nargs, struct sshargs *a)
@@ -145,7 +160,7 @@ ssh_args(int *argcp, char ***argvp, int nargs, struct sshargs *a)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 2 + nargs) {
+	if (nargs >= 0 ? argc != 2 + nargs : argc < 2 - nargs) {
 		usage("wrong number of operands");
 		return -1;
 	}
@@ -323,6 +338,90 @@ cmd_sftp_get(int argc, char **argv, struct sshargs *a)
 	return rc;
 }
 
+static void
+print_dirent(const struct ops_ssh_dirent *d)
+{
+	printf("%s\t%c\t%llu\t%lld\n", d->name,
+	    d->is_reg ? 'f' : d->is_dir ? 'd' : '-',
+	    (unsigned long long)d->size, (long long)d->mtime);
+}
+
+/* One lib call per operand on one session. */
+enum sftp_op { OP_LS, OP_STAT, OP_RM, OP_MKDIR };
+
+static int
+sftp_each(int argc, char **argv, struct sshargs *a, enum sftp_op op)
+{
+	struct ops_ssh *s;
+	struct ops_ssh_dirent *v, st;
+	struct ops_err err;
+	size_t n, j;
+	int64_t deadline;
+	int i, rc, ret = 0;
+
+	if (ssh_args(&argc, &argv, -1, a) == -1)
+		return OPS_EXIT_USAGE;
+	if ((rc = ssh_connect(a, &s)) != 0)
+		return rc;
+	for (i = 0; i < argc; i++) {
+		ops_err_clear(&err);
+		deadline = ops_clock_mono_ms() + a->timeout_ms;
+		switch (op) {
+		case OP_LS:
+			rc = ops_ssh_list(s, argv[i], &v, &n, deadline, &err);
+			if (rc == 0) {
+				if (argc > 1)
+					printf("%s:\n", argv[i]);
+				for (j = 0; j < n; j++)
+					print_dirent(&v[j]);
+				ops_ssh_dirents_free(v, n);
+			}
+			break;
+		case OP_STAT:
+			rc = ops_ssh_stat(s, argv[i], &st, deadline, &err);
+			if (rc == 0) {
+				print_dirent(&st);
+				free(st.name);
+			}
+			break;
+		case OP_RM:
+			rc = ops_ssh_remove(s, argv[i], deadline, &err);
+			break;
+		case OP_MKDIR:
+			rc = ops_ssh_mkdir(s, argv[i], 0750, deadline, &err);
+			break;
+		}
+		if (rc == -1)
+			ret = ops_err_report(&err);
+	}
+	ops_ssh_close(s);
+	return ret;
+}
+
+static int
+cmd_ssh_ls(int argc, char **argv, struct sshargs *a)
+{
+	return sftp_each(argc, argv, a, OP_LS);
+}
+
+static int
+cmd_ssh_stat(int argc, char **argv, struct sshargs *a)
+{
+	return sftp_each(argc, argv, a, OP_STAT);
+}
+
+static int
+cmd_ssh_rm(int argc, char **argv, struct sshargs *a)
+{
+	return sftp_each(argc, argv, a, OP_RM);
+}
+
+static int
+cmd_ssh_mkdir(int argc, char **argv, struct sshargs *a)
+{
+	return sftp_each(argc, argv, a, OP_MKDIR);
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int, char **, struct sshargs *);
@@ -331,6 +430,10 @@ static const struct {
 	{"ssh-echo", cmd_ssh_echo},
 	{"sftp-put", cmd_sftp_put},
 	{"sftp-get", cmd_sftp_get},
+	{"ssh-ls", cmd_ssh_ls},
+	{"ssh-stat", cmd_ssh_stat},
+	{"ssh-rm", cmd_ssh_rm},
+	{"ssh-mkdir", cmd_ssh_mkdir},
 };
 
 int
