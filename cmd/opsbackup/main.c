@@ -517,7 +517,7 @@ run_gen(const struct opts *o, const struct bk_set *s, struct bk_dest *d,
 	char *apath = NULL, *mpath = NULL, *spath = NULL, *aname = NULL,
 	     *mname = NULL, *sname = NULL, mid_sha[BK_SHA_HEX];
 	int afd = -1, mfd = -1, sfd = -1, rc = -1, tries;
-	int64_t since = -1;
+	int64_t since = -1, t0;
 	char **names;
 	size_t nn, i;
 	bool taken;
@@ -565,6 +565,7 @@ run_gen(const struct opts *o, const struct bk_set *s, struct bk_dest *d,
 	mname = fmt("%s-%s.manifest.tsv", s->name, row->id);
 	sname = fmt("%s-%s.seal", s->name, row->id);
 	snprintf(row->archive, sizeof(row->archive), "%s", aname);
+	t0 = ops_clock_mono_ms();
 	afd = make_temp(bk_dest_staging(d), aname, &apath, err);
 	if (afd < 0)
 		goto out;
@@ -587,6 +588,8 @@ run_gen(const struct opts *o, const struct bk_set *s, struct bk_dest *d,
 	if (bk_manifest_parse(&m2, mname, mtext.data, mtext.len, err) < 0)
 		goto out;
 	/* re-read what is on the disk, not what is in the page cache */
+	ops_info(2, "%s: archive written in %lld ms", s->name,
+	    (long long)(ops_clock_mono_ms() - t0));
 	(void)posix_fadvise(afd, 0, 0, POSIX_FADV_DONTNEED);
 	if (lseek(afd, 0, SEEK_SET) < 0) {
 		ops_err_set(err, OPS_EXIT_FAIL, "%s: lseek:", apath);
@@ -597,6 +600,8 @@ run_gen(const struct opts *o, const struct bk_set *s, struct bk_dest *d,
 		ops_err_prefix(err, "re-reading the new archive");
 		goto out;
 	}
+	ops_info(2, "%s: archive read back and checked at %lld ms", s->name,
+	    (long long)(ops_clock_mono_ms() - t0));
 	if (strcmp(rr.sha, wr.sha) != 0 || rr.size != wr.stored) {
 		ops_err_set(err, OPS_EXIT_FAIL,
 		    "%s: the archive read back is not what was written "
