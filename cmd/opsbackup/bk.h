@@ -23,6 +23,7 @@
 
 #include "compat.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -97,6 +98,22 @@ void bk_manifest_add(struct bk_manifest *m, const struct bk_ment *e);
 /* The whole file (header and rows) into out. */
 int bk_manifest_format(const struct bk_manifest *m, struct ops_buf *out)
     OPS_WUR;
+/* The header line, and one row line, appended to out. */
+int bk_manifest_header(struct ops_buf *out) OPS_WUR;
+int bk_manifest_line(const struct bk_ment *e, struct ops_buf *out) OPS_WUR;
+
+/* Where each column is, from a header line. */
+struct bk_mcols {
+	int at[10];
+	int ncols;
+};
+/* Read a header line (no '\n'; changed in place); -1 with *why. */
+int bk_manifest_cols(char *header, struct bk_mcols *c, const char **why)
+    OPS_WUR;
+/* Read one row line (no '\n'; unescaped in place: e's strings point
+ * into it); -1 with *why. */
+int bk_manifest_row(const struct bk_mcols *c, char *line, struct bk_ment *e,
+    const char **why) OPS_WUR;
 /* Parse text (name for messages): -1 with err (code 2, name:line) on any
  * malformed row, a duplicate path or a missing column. */
 int bk_manifest_parse(struct bk_manifest *m, const char *name,
@@ -196,34 +213,82 @@ int bk_dest_sync(struct bk_dest *d, struct ops_err *err) OPS_WUR;
 /* "sftp://host/path" or the directory, for messages */
 const char *bk_dest_label(const struct bk_dest *d);
 
-/* ---- write.c: one generation's archive and manifest ---- */
-
-struct bk_wres {
-	uint64_t files, bytes;  /* regular files stored, their bytes */
-	uint64_t stored;        /* archive bytes */
-	char sha[BK_SHA_HEX];   /* of the archive */
-	uint64_t nchanged;      /* changed while read */
-	char first_changed[512];
-	uint64_t nskipped;      /* vanished or unreadable (reported) */
-};
-
-/*
- * Walk the set's sources in name order and write the archive to the open
- * descriptor afd (synced) and the manifest into m.  since >= 0: a regular
- * file modified at or after since that is empty fails the run (a pre
- * command that produced an empty dump).  progress: a line on stderr.
- * -1 with err (code 3 for I/O, 1 for an empty dump).
- */
-int bk_write(const struct bk_set *s, int afd, int64_t since, bool progress,
-    struct bk_manifest *m, struct bk_wres *r, struct ops_err *err) OPS_WUR;
-
-/* ---- read.c: verify and restore ---- */
+/* ---- read.c: what a read of an archive found ---- */
 
 struct bk_rres {
 	uint64_t files, members;
 	char sha[BK_SHA_HEX];   /* of the archive's bytes as read */
 	uint64_t size;
 };
+
+/* ---- the check of a new archive while it is written (read.c) ---- */
+
+/*
+ * The writer and the checker of one run share this: the archive bytes on
+ * the file so far, and the manifest lines not yet checked.  The checker
+ * reads the archive file behind the writer and compares each member with
+ * the next manifest line; the writer never waits for the checker (the
+ * lines it is ahead by are bounded by what the compressor holds back).
+ */
+struct bk_follow {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint64_t written; /* bytes of the archive on the file */
+	bool done;        /* the writer is finished (or gave up) */
+	bool failed;      /* the checker found a fault: stop writing */
+	char **rows;      /* manifest lines (no '\n'), oldest at head */
+	size_t head, n, cap;
+};
+
+void bk_follow_init(struct bk_follow *f);
+void bk_follow_destroy(struct bk_follow *f);
+/* writer: n more bytes are on the file */
+void bk_follow_wrote(struct bk_follow *f, uint64_t n);
+/* writer: one more manifest line (copied; without its '\n') */
+void bk_follow_row(struct bk_follow *f, const char *line, size_t len);
+/* writer: finished, or gave up */
+void bk_follow_done(struct bk_follow *f);
+/* did the checker give up? */
+bool bk_follow_failed(struct bk_follow *f);
+
+/*
+ * The checker: read the archive on fd as f says it grows, checking every
+ * member against the manifest lines in order (header: the manifest's
+ * header line, no '\n'), to the end of the file.  -1 with err (code 1)
+ * naming the member; r gets the SHA-256 and size of every byte read.
+ */
+int bk_read_follow(int fd, const char *name, struct bk_follow *f,
+    const char *header, struct bk_rres *r, struct ops_err *err) OPS_WUR;
+
+/* ---- write.c: one generation's archive and manifest ---- */
+
+struct bk_wres {
+	uint64_t files, bytes;  /* regular files stored, their bytes */
+	uint64_t stored;        /* archive bytes */
+	uint64_t nchanged;      /* changed while read */
+	char first_changed[512];
+	uint64_t nskipped;      /* vanished or unreadable (reported) */
+};
+
+/* Where the manifest rows go, in archive order. */
+struct bk_sink {
+	int (*row)(void *ctx, const struct bk_ment *e, struct ops_err *err);
+	void *ctx;
+};
+
+/*
+ * Walk the set's sources in name order and write the archive to the open
+ * descriptor afd (synced), each member's manifest row to sink, telling f
+ * (may be NULL) as the archive grows.  since >= 0: a regular file
+ * modified at or after since that is empty fails the run (a pre command
+ * that produced an empty dump).  progress: a line on stderr.  -1 with err
+ * (code 3 for I/O, 1 for an empty dump or a failed check).
+ */
+int bk_write(const struct bk_set *s, int afd, int64_t since, bool progress,
+    const struct bk_sink *sink, struct bk_follow *f, struct bk_wres *r,
+    struct ops_err *err) OPS_WUR;
+
+/* ---- read.c: verify and restore ---- */
 
 enum {
 	BK_R_OWNER = 1 << 0,    /* restore owners (root only) */

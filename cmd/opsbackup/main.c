@@ -503,17 +503,159 @@ row_write(const struct opts *o, const struct bk_set *s, struct row *r,
 	return catalog_append(o, f, err);
 }
 
+/* The manifest as the writer makes it: to its file (buffered), into
+ * its hash, and to the checker. */
+struct msink {
+	int fd;
+	const char *path;
+	struct ops_buf buf, line;
+	struct bk_sha *sha;
+	uint64_t size;
+	struct bk_follow *f;
+};
+
+static int
+msink_flush(struct msink *k, struct ops_err *err)
+{
+	if (k->buf.len > 0 && ops_write_all(k->fd, k->buf.data, k->buf.len) < 0)
+		return ops_err_set(err, OPS_EXIT_FAIL, "%s:", k->path);
+	ops_buf_reset(&k->buf);
+	return 0;
+}
+
+static int
+msink_row(void *ctx, const struct bk_ment *e, struct ops_err *err)
+{
+	struct msink *k = ctx;
+
+	ops_buf_reset(&k->line);
+	if (bk_manifest_line(e, &k->line) < 0 ||
+	    ops_buf_add(&k->buf, k->line.data, k->line.len) < 0)
+		return ops_err_set(err, OPS_EXIT_FAIL, "manifest line too "
+						       "large");
+	bk_sha_update(k->sha, k->line.data, k->line.len);
+	k->size += k->line.len;
+	bk_follow_row(k->f, k->line.data, k->line.len - 1);
+	if (k->buf.len >= 256 * 1024)
+		return msink_flush(k, err);
+	return 0;
+}
+
+struct checker {
+	int fd;
+	const char *name;
+	struct bk_follow *f;
+	const char *header;
+	struct bk_rres rr;
+	struct ops_err err;
+	int rc;
+};
+
+static void *
+checker_main(void *arg)
+{
+	struct checker *c = arg;
+
+	ops_err_clear(&c->err);
+	c->rc = bk_read_follow(c->fd, c->name, c->f, c->header, &c->rr,
+	    &c->err);
+	return NULL;
+}
+
+/*
+ * Write the archive (afd) and the manifest (mfd, synced), while a second
+ * thread reads the archive file back behind the writer and checks every
+ * member against the manifest lines as they are made.  rr gets what the
+ * checker read (its SHA-256 is the archive's), msha and msize the
+ * manifest's.  -1 with err.
+ */
+static int
+write_checked(const struct bk_set *s, int afd, const char *apath, int mfd,
+    const char *mpath, int64_t since, struct bk_wres *wr,
+    struct bk_rres *rr, char msha[BK_SHA_HEX], uint64_t *msize,
+    struct ops_err *err)
+{
+	struct bk_follow f;
+	struct msink k;
+	struct bk_sink sink = {msink_row, &k};
+	struct checker c;
+	pthread_t th;
+	int rc = -1, rfd;
+
+	bk_follow_init(&f);
+	memset(&k, 0, sizeof(k));
+	k.fd = mfd;
+	k.path = mpath;
+	k.f = &f;
+	k.sha = bk_sha_new();
+	ops_buf_init(&k.buf, 0);
+	ops_buf_init(&k.line, 0);
+	if (bk_manifest_header(&k.buf) < 0)
+		ops_fatal(OPS_EXIT_FAIL, "out of memory");
+	bk_sha_update(k.sha, k.buf.data, k.buf.len);
+	k.size = k.buf.len;
+	memset(&c, 0, sizeof(c));
+	/* the checker reads through its own descriptor */
+	rfd = open(apath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (rfd < 0) {
+		ops_err_set(err, OPS_EXIT_FAIL, "%s:", apath);
+		goto out;
+	}
+	c.fd = rfd;
+	c.name = apath;
+	c.f = &f;
+	c.header = ops_xstrndup(k.buf.data, k.buf.len - 1);
+	if (pthread_create(&th, NULL, checker_main, &c) != 0) {
+		ops_err_set(err, OPS_EXIT_FAIL, "cannot start a thread");
+		goto out;
+	}
+	rc = bk_write(s, afd, since, isatty(2) && !getenv("CI"), &sink, &f,
+	    wr, err);
+	bk_follow_done(&f);
+	pthread_join(th, NULL);
+	if (c.rc < 0) {
+		/* the checker's finding comes first */
+		*err = c.err;
+		ops_err_prefix(err, "reading the new archive back");
+		rc = -1;
+	}
+	if (rc == 0 && (c.rr.size != wr->stored)) {
+		ops_err_set(err, OPS_EXIT_FAIL,
+		    "%s: %llu bytes read back, %llu written", apath,
+		    (unsigned long long)c.rr.size,
+		    (unsigned long long)wr->stored);
+		rc = -1;
+	}
+	if (rc == 0 && (msink_flush(&k, err) < 0 || fsync(mfd) < 0)) {
+		if (err->code == 0)
+			ops_err_set(err, OPS_EXIT_FAIL, "%s:", mpath);
+		rc = -1;
+	}
+	*rr = c.rr;
+	bk_sha_hex(k.sha, msha);
+	*msize = k.size;
+out:
+	if (rfd >= 0)
+		close(rfd);
+	free((char *)c.header);
+	bk_sha_free(k.sha);
+	ops_buf_release(&k.buf);
+	ops_buf_release(&k.line);
+	bk_follow_destroy(&f);
+	return rc;
+}
+
 /* Everything of one run after the lock and the destination: the
  * generation is published and sealed, or nothing under a final name. */
 static int
 run_gen(const struct opts *o, const struct bk_set *s, struct bk_dest *d,
     struct row *row, struct ops_err *err)
 {
-	struct bk_manifest m, m2;
 	struct bk_wres wr;
 	struct bk_rres rr;
 	struct bk_seal seal;
-	struct ops_buf mtext, stext;
+	struct ops_buf stext;
+	uint64_t msize = 0;
 	char *apath = NULL, *mpath = NULL, *spath = NULL, *aname = NULL,
 	     *mname = NULL, *sname = NULL, mid_sha[BK_SHA_HEX];
 	int afd = -1, mfd = -1, sfd = -1, rc = -1, tries;
@@ -522,9 +664,6 @@ run_gen(const struct opts *o, const struct bk_set *s, struct bk_dest *d,
 	size_t nn, i;
 	bool taken;
 
-	bk_manifest_init(&m);
-	bk_manifest_init(&m2);
-	ops_buf_init(&mtext, 0);
 	ops_buf_init(&stext, 0);
 	if (s->pre) {
 		long long to;
@@ -569,46 +708,18 @@ run_gen(const struct opts *o, const struct bk_set *s, struct bk_dest *d,
 	afd = make_temp(bk_dest_staging(d), aname, &apath, err);
 	if (afd < 0)
 		goto out;
-	if (bk_write(s, afd, since, isatty(2) && !getenv("CI"), &m, &wr,
-		err) < 0)
+	mfd = make_temp(bk_dest_staging(d), mname, &mpath, err);
+	if (mfd < 0)
 		goto out;
+	if (write_checked(s, afd, apath, mfd, mpath, since, &wr, &rr,
+		mid_sha, &msize, err) < 0)
+		goto out;
+	ops_info(2, "%s: archive written and checked in %lld ms", s->name,
+	    (long long)(ops_clock_mono_ms() - t0));
 	row->files = wr.files;
 	row->bytes = wr.bytes;
 	row->stored = wr.stored;
-	memcpy(row->sha, wr.sha, BK_SHA_HEX);
-	/* the manifest, exactly as it will be read back */
-	if (bk_manifest_format(&m, &mtext) < 0) {
-		ops_err_set(err, OPS_EXIT_FAIL, "manifest too large");
-		goto out;
-	}
-	mfd = make_temp(bk_dest_staging(d), mname, &mpath, err);
-	if (mfd < 0 || write_whole(mfd, &mtext, mpath, err) < 0)
-		goto out;
-	bk_sha_buf(mtext.data, mtext.len, mid_sha);
-	if (bk_manifest_parse(&m2, mname, mtext.data, mtext.len, err) < 0)
-		goto out;
-	/* re-read what is on the disk, not what is in the page cache */
-	ops_info(2, "%s: archive written in %lld ms", s->name,
-	    (long long)(ops_clock_mono_ms() - t0));
-	(void)posix_fadvise(afd, 0, 0, POSIX_FADV_DONTNEED);
-	if (lseek(afd, 0, SEEK_SET) < 0) {
-		ops_err_set(err, OPS_EXIT_FAIL, "%s: lseek:", apath);
-		goto out;
-	}
-	if (bk_read(afd, apath, &m2, -1, NULL, NULL, 0, 0, NULL, &rr, err) <
-	    0) {
-		ops_err_prefix(err, "re-reading the new archive");
-		goto out;
-	}
-	ops_info(2, "%s: archive read back and checked at %lld ms", s->name,
-	    (long long)(ops_clock_mono_ms() - t0));
-	if (strcmp(rr.sha, wr.sha) != 0 || rr.size != wr.stored) {
-		ops_err_set(err, OPS_EXIT_FAIL,
-		    "%s: the archive read back is not what was written "
-		    "(disk or file system fault?)",
-		    apath);
-		goto out;
-	}
+	memcpy(row->sha, rr.sha, BK_SHA_HEX);
 	/* publish: archive, manifest, then the seal */
 	memset(&seal, 0, sizeof(seal));
 	snprintf(seal.set, sizeof(seal.set), "%s", s->name);
@@ -616,8 +727,8 @@ run_gen(const struct opts *o, const struct bk_set *s, struct bk_dest *d,
 	snprintf(seal.archive, sizeof(seal.archive), "%s", aname);
 	snprintf(seal.manifest, sizeof(seal.manifest), "%s", mname);
 	seal.archive_size = wr.stored;
-	seal.manifest_size = mtext.len;
-	memcpy(seal.archive_sha, wr.sha, BK_SHA_HEX);
+	seal.manifest_size = msize;
+	memcpy(seal.archive_sha, rr.sha, BK_SHA_HEX);
 	memcpy(seal.manifest_sha, mid_sha, BK_SHA_HEX);
 	seal.files = wr.files;
 	seal.bytes = wr.bytes;
@@ -686,9 +797,6 @@ out:
 	free(aname);
 	free(mname);
 	free(sname);
-	bk_manifest_release(&m);
-	bk_manifest_release(&m2);
-	ops_buf_release(&mtext);
 	ops_buf_release(&stext);
 	return rc;
 }

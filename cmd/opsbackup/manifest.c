@@ -79,39 +79,52 @@ bk_manifest_add(struct bk_manifest *m, const struct bk_ment *e)
 }
 
 int
-bk_manifest_format(const struct bk_manifest *m, struct ops_buf *out)
+bk_manifest_header(struct ops_buf *out)
 {
-	char mode[8], uid[24], gid[24], size[24], ts[OPS_RFC3339_SIZE];
-	const char *f[NCOLS], *row[NCOLS];
-	size_t i, k;
+	const char *row[NCOLS];
+	size_t k;
 
 	for (k = 0; k < NCOLS; k++)
 		row[k] = cols[out_order[k]];
-	if (ops_tsv_row(out, row, NCOLS) < 0)
-		return -1;
-	for (i = 0; i < m->n; i++) {
-		const struct bk_ment *e = &m->v[i];
+	return ops_tsv_row(out, row, NCOLS);
+}
 
-		snprintf(mode, sizeof(mode), "%04o", e->mode & 07777);
-		snprintf(uid, sizeof(uid), "%lld", (long long)e->uid);
-		snprintf(gid, sizeof(gid), "%lld", (long long)e->gid);
-		snprintf(size, sizeof(size), "%llu",
-		    (unsigned long long)e->size);
-		f[C_PATH] = e->path;
-		f[C_TYPE] = type_names[e->type];
-		f[C_MODE] = mode;
-		f[C_UID] = uid;
-		f[C_GID] = gid;
-		f[C_SIZE] = size;
-		f[C_MTIME] = ops_rfc3339_format_utc(e->mtime, ts);
-		f[C_SHA] = e->sha;
-		f[C_TARGET] = e->target ? e->target : "";
-		f[C_NOTE] = e->changed ? "changed" : "";
-		for (k = 0; k < NCOLS; k++)
-			row[k] = f[out_order[k]];
-		if (ops_tsv_row(out, row, NCOLS) < 0)
+int
+bk_manifest_line(const struct bk_ment *e, struct ops_buf *out)
+{
+	char mode[8], uid[24], gid[24], size[24], ts[OPS_RFC3339_SIZE];
+	const char *f[NCOLS], *row[NCOLS];
+	size_t k;
+
+	snprintf(mode, sizeof(mode), "%04o", e->mode & 07777);
+	snprintf(uid, sizeof(uid), "%lld", (long long)e->uid);
+	snprintf(gid, sizeof(gid), "%lld", (long long)e->gid);
+	snprintf(size, sizeof(size), "%llu", (unsigned long long)e->size);
+	f[C_PATH] = e->path;
+	f[C_TYPE] = type_names[e->type];
+	f[C_MODE] = mode;
+	f[C_UID] = uid;
+	f[C_GID] = gid;
+	f[C_SIZE] = size;
+	f[C_MTIME] = ops_rfc3339_format_utc(e->mtime, ts);
+	f[C_SHA] = e->sha;
+	f[C_TARGET] = e->target ? e->target : "";
+	f[C_NOTE] = e->changed ? "changed" : "";
+	for (k = 0; k < NCOLS; k++)
+		row[k] = f[out_order[k]];
+	return ops_tsv_row(out, row, NCOLS);
+}
+
+int
+bk_manifest_format(const struct bk_manifest *m, struct ops_buf *out)
+{
+	size_t i;
+
+	if (bk_manifest_header(out) < 0)
+		return -1;
+	for (i = 0; i < m->n; i++)
+		if (bk_manifest_line(&m->v[i], out) < 0)
 			return -1;
-	}
 	return 0;
 }
 
@@ -266,21 +279,62 @@ parse_row(struct bk_ment *e, char *const *f, const size_t *fl,
 }
 
 int
+bk_manifest_cols(char *header, struct bk_mcols *c, const char **why)
+{
+	char *f[NCOLS + 1];
+	size_t fl[NCOLS + 1];
+	int n, i, k;
+
+	n = split(header, f, fl, NCOLS);
+	if (n < 0 || n > NCOLS)
+		return *why = n < 0 ? "bad escape" : "too many columns", -1;
+	for (k = 0; k < NCOLS; k++)
+		c->at[k] = -1;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < NCOLS; k++)
+			if (strcmp(f[i], cols[k]) == 0)
+				c->at[k] = i;
+	for (k = 0; k < NEEDED; k++)
+		if (c->at[k] < 0)
+			return *why = "a column is missing (path type mode uid "
+				      "gid size mtime sha256)",
+			       -1;
+	c->ncols = n;
+	return 0;
+}
+
+int
+bk_manifest_row(const struct bk_mcols *c, char *line, struct bk_ment *e,
+    const char **why)
+{
+	char *f[NCOLS + 1];
+	size_t fl[NCOLS + 1];
+	int n;
+
+	n = split(line, f, fl, NCOLS);
+	if (n < 0 || n > NCOLS)
+		return *why = n < 0 ? "bad escape" : "too many columns", -1;
+	if (n != c->ncols)
+		return *why = "wrong number of fields", -1;
+	return parse_row(e, f, fl, c->at, why);
+}
+
+int
 bk_manifest_parse(struct bk_manifest *m, const char *name, const char *text,
     size_t len, struct ops_err *err)
 {
-	char *copy = ops_xstrndup(text, len), *p = copy, *f[NCOLS + 1];
-	size_t fl[NCOLS + 1], i;
-	int at[NCOLS], n, ncols = 0, k, rc = -1;
+	char *copy = ops_xstrndup(text, len), *p = copy;
+	struct bk_mcols c;
 	long line = 0;
 	const char *why;
+	size_t i;
+	int rc = -1;
 
-	if (memchr(text, '\0', len))
-		return free(copy),
-		       ops_err_at(err, OPS_EXIT_USAGE, name, 0,
-			   "NUL byte in the manifest");
-	for (k = 0; k < NCOLS; k++)
-		at[k] = -1;
+	if (memchr(text, '\0', len)) {
+		free(copy);
+		return ops_err_at(err, OPS_EXIT_USAGE, name, 0,
+		    "NUL byte in the manifest");
+	}
 	while (*p) {
 		char *nl = strchr(p, '\n');
 		struct bk_ment e;
@@ -292,39 +346,15 @@ bk_manifest_parse(struct bk_manifest *m, const char *name, const char *text,
 			goto out;
 		}
 		*nl = '\0';
-		n = split(p, f, fl, NCOLS);
-		if (n < 0 || n > NCOLS) {
-			ops_err_at(err, OPS_EXIT_USAGE, name, line,
-			    n < 0 ? "bad escape" : "too many columns");
-			goto out;
-		}
-		if (line == 1) {
-			for (i = 0; i < (size_t)n; i++)
-				for (k = 0; k < NCOLS; k++)
-					if (strcmp(f[i], cols[k]) == 0)
-						at[k] = (int)i;
-			for (k = 0; k < NEEDED; k++)
-				if (at[k] < 0) {
-					ops_err_at(err, OPS_EXIT_USAGE, name,
-					    1, "column \"%s\" missing",
-					    cols[k]);
-					goto out;
-				}
-			ncols = n;
-			p = nl + 1;
-			continue;
-		}
-		if (n != ncols) {
-			ops_err_at(err, OPS_EXIT_USAGE, name, line,
-			    "%d fields, expected %d", n, ncols);
-			goto out;
-		}
-		if (parse_row(&e, f, fl, at, &why) < 0) {
+		if (line == 1 ? bk_manifest_cols(p, &c, &why) < 0
+			      : bk_manifest_row(&c, p, &e, &why) < 0) {
 			ops_err_at(err, OPS_EXIT_USAGE, name, line, "%s", why);
 			goto out;
 		}
-		bk_manifest_add(m, &e);
-		m->lines[m->n - 1] = line;
+		if (line > 1) {
+			bk_manifest_add(m, &e);
+			m->lines[m->n - 1] = line;
+		}
 		p = nl + 1;
 	}
 	if (line == 0) {

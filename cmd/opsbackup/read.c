@@ -38,11 +38,113 @@
 
 struct in {
 	int fd;
+	struct bk_follow *f; /* following a writer, or NULL */
 	struct bk_sha *sha;
 	uint64_t size;
 	char *buf;
 	int rerrno;
 };
+
+/* ---- following a writer ---- */
+
+void
+bk_follow_init(struct bk_follow *f)
+{
+	memset(f, 0, sizeof(*f));
+	if (pthread_mutex_init(&f->mu, NULL) != 0 ||
+	    pthread_cond_init(&f->cv, NULL) != 0)
+		ops_fatal(OPS_EXIT_FAIL, "pthread_mutex_init failed");
+}
+
+void
+bk_follow_destroy(struct bk_follow *f)
+{
+	size_t i;
+
+	for (i = f->head; i < f->n; i++)
+		free(f->rows[i]);
+	free(f->rows);
+	pthread_mutex_destroy(&f->mu);
+	pthread_cond_destroy(&f->cv);
+}
+
+void
+bk_follow_wrote(struct bk_follow *f, uint64_t n)
+{
+	pthread_mutex_lock(&f->mu);
+	f->written += n;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+}
+
+void
+bk_follow_row(struct bk_follow *f, const char *line, size_t len)
+{
+	char *copy = ops_xstrndup(line, len);
+
+	pthread_mutex_lock(&f->mu);
+	if (f->head > 0 && f->head * 2 >= f->n) {
+		/* reuse the taken front */
+		memmove(f->rows, f->rows + f->head,
+		    (f->n - f->head) * sizeof(*f->rows));
+		f->n -= f->head;
+		f->head = 0;
+	}
+	ops_xgrow((void **)&f->rows, &f->cap, f->n + 1, sizeof(*f->rows));
+	f->rows[f->n++] = copy;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+}
+
+void
+bk_follow_done(struct bk_follow *f)
+{
+	pthread_mutex_lock(&f->mu);
+	f->done = true;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+}
+
+bool
+bk_follow_failed(struct bk_follow *f)
+{
+	bool x;
+
+	pthread_mutex_lock(&f->mu);
+	x = f->failed;
+	pthread_mutex_unlock(&f->mu);
+	return x;
+}
+
+/* The next manifest line (owned by the caller), or NULL when the writer
+ * is done and none is left. */
+static char *
+follow_take(struct bk_follow *f)
+{
+	char *line = NULL;
+
+	pthread_mutex_lock(&f->mu);
+	while (f->head == f->n && !f->done)
+		pthread_cond_wait(&f->cv, &f->mu);
+	if (f->head < f->n)
+		line = f->rows[f->head++];
+	pthread_mutex_unlock(&f->mu);
+	return line;
+}
+
+/* How many bytes from offset can be read now; 0 at the end. */
+static size_t
+follow_avail(struct bk_follow *f, uint64_t offset)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&f->mu);
+	while (f->written <= offset && !f->done)
+		pthread_cond_wait(&f->cv, &f->mu);
+	n = f->written > offset ? f->written - offset : 0;
+	pthread_mutex_unlock(&f->mu);
+	return n > RBUF ? RBUF : (size_t)n;
+}
 
 static la_ssize_t
 in_read(struct archive *a, void *ctx, const void **p)
@@ -50,9 +152,21 @@ in_read(struct archive *a, void *ctx, const void **p)
 	struct in *in = ctx;
 	ssize_t n;
 
-	do
-		n = read(in->fd, in->buf, RBUF);
-	while (n < 0 && errno == EINTR);
+	if (in->f) {
+		size_t want = follow_avail(in->f, in->size);
+
+		if (want == 0) {
+			*p = in->buf;
+			return 0;
+		}
+		do
+			n = pread(in->fd, in->buf, want, (off_t)in->size);
+		while (n < 0 && errno == EINTR);
+	} else {
+		do
+			n = read(in->fd, in->buf, RBUF);
+		while (n < 0 && errno == EINTR);
+	}
 	if (n < 0) {
 		in->rerrno = errno;
 		archive_set_error(a, errno, "read error");
@@ -62,18 +176,6 @@ in_read(struct archive *a, void *ctx, const void **p)
 	in->size += (uint64_t)n;
 	*p = in->buf;
 	return n;
-}
-
-/* Read the rest of the file into the hash. */
-static int
-drain(struct in *in)
-{
-	const void *p;
-	la_ssize_t n;
-
-	while ((n = in_read(NULL, in, &p)) > 0)
-		;
-	return n < 0 ? -1 : 0;
 }
 
 /* A path we are willing to create under the destination. */
@@ -171,60 +273,98 @@ record(struct ops_buf *created, const char *path)
 		ops_fatal(OPS_EXIT_FAIL, "out of memory");
 }
 
-int
-bk_read(int fd, const char *name, struct bk_manifest *m, int destfd,
-    const char *destpath, char *const *paths, size_t npaths, unsigned flags,
-    struct ops_buf *created, struct bk_rres *r, struct ops_err *err)
+/* One read of an archive: against a whole manifest (verify, restore) or
+ * against the lines a writer hands over (the check of a new archive). */
+struct rctx {
+	const char *name;
+	struct bk_manifest *m;   /* or NULL when following */
+	struct bk_follow *f;
+	struct bk_mcols cols;    /* following: the header's columns */
+	char *line;              /* following: the current member's line */
+	struct bk_ment fe;       /* following: parsed from line */
+	struct archive *x;       /* extraction, or NULL */
+	char *const *paths;
+	size_t npaths;
+	struct ops_buf *created;
+	struct bk_rres *r;
+	struct ops_err *err;
+};
+
+/* The manifest row of the member at path; NULL with err set. */
+static struct bk_ment *
+row_for(struct rctx *c, const char *path)
 {
-	struct archive *a = archive_read_new(), *x = NULL;
-	struct archive_entry *e;
-	struct bk_sha *fsha = bk_sha_new();
-	struct ops_buf pbuf;
-	struct in in;
-	int oldcwd = -1, rc = -1, st;
+	struct bk_ment *me;
+	const char *why;
+
+	if (c->m) {
+		me = bk_manifest_find(c->m, path);
+		if (me == NULL || me->seen) {
+			ops_err_set(c->err, OPS_EXIT_FOUND, "%s: member %s %s",
+			    c->name, path,
+			    me ? "appears twice" : "is not in the manifest");
+			return NULL;
+		}
+		me->seen = true;
+		return me;
+	}
+	free(c->line);
+	c->line = follow_take(c->f);
+	if (c->line == NULL) {
+		ops_err_set(c->err, OPS_EXIT_FOUND,
+		    "%s: member %s is not in the manifest", c->name, path);
+		return NULL;
+	}
+	if (bk_manifest_row(&c->cols, c->line, &c->fe, &why) < 0) {
+		ops_err_set(c->err, OPS_EXIT_FOUND,
+		    "%s: manifest line of member %s: %s", c->name, path, why);
+		return NULL;
+	}
+	if (strcmp(c->fe.path, path) != 0) {
+		ops_err_set(c->err, OPS_EXIT_FOUND,
+		    "%s: member %s where the manifest has %s", c->name, path,
+		    c->fe.path);
+		return NULL;
+	}
+	return &c->fe;
+}
+
+/* After the last member: every manifest row was seen. */
+static int
+all_seen(struct rctx *c)
+{
 	size_t i;
 
-	memset(r, 0, sizeof(*r));
-	memset(&in, 0, sizeof(in));
-	ops_buf_init(&pbuf, 0);
-	in.fd = fd;
-	in.sha = bk_sha_new();
-	in.buf = ops_xmalloc(RBUF);
-	if (a == NULL)
-		ops_fatal(OPS_EXIT_FAIL, "out of memory");
-	for (i = 0; i < m->n; i++)
-		m->v[i].seen = false;
-	/* pax only, through the filters we write; nothing that forks */
-	archive_read_support_format_tar(a);
-	archive_read_support_filter_zstd(a);
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_filter_bzip2(a);
-	if (archive_read_open(a, &in, NULL, in_read, NULL) != ARCHIVE_OK) {
-		ops_err_set(err, OPS_EXIT_FOUND, "%s: cannot read: %s", name,
-		    archive_error_string(a));
-		goto out;
+	if (c->m) {
+		for (i = 0; i < c->m->n; i++)
+			if (!c->m->v[i].seen)
+				return ops_err_set(c->err, OPS_EXIT_FOUND,
+				    "%s: member %s is in the manifest but not "
+				    "in the archive (truncated?)",
+				    c->name, c->m->v[i].path);
+		return 0;
 	}
-	if (destfd >= 0) {
-		int xf = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
-			 ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_XATTR |
-			 ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-			 ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-			 ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
+	free(c->line);
+	c->line = follow_take(c->f);
+	if (c->line)
+		return ops_err_set(c->err, OPS_EXIT_FOUND,
+		    "%s: the manifest has more members than the archive",
+		    c->name);
+	return 0;
+}
 
-		if ((flags & BK_R_OWNER) && geteuid() == 0)
-			xf |= ARCHIVE_EXTRACT_OWNER;
-		x = archive_write_disk_new();
-		if (x == NULL)
-			ops_fatal(OPS_EXIT_FAIL, "out of memory");
-		archive_write_disk_set_options(x, xf);
-		archive_write_disk_set_standard_lookup(x);
-		oldcwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (oldcwd < 0 || fchdir(destfd) < 0) {
-			ops_err_set(err, OPS_EXIT_FAIL, "%s:", destpath);
-			goto out;
-		}
-	}
+static int
+read_members(struct rctx *c, struct archive *a, struct bk_sha *fsha)
+{
+	struct ops_buf pbuf;
+	struct archive_entry *e;
+	struct bk_rres *r = c->r;
+	const char *name = c->name;
+	struct ops_err *err = c->err;
+	struct archive *x = c->x;
+	int rc = -1, st;
+
+	ops_buf_init(&pbuf, 0);
 	for (;;) {
 		const char *path, *why;
 		struct bk_ment *me;
@@ -249,7 +389,8 @@ bk_read(int fd, const char *name, struct bk_manifest *m, int destfd,
 			if (pl > 1 && path[pl - 1] == '/') {
 				ops_buf_reset(&pbuf);
 				if (ops_buf_add(&pbuf, path, pl - 1) < 0)
-					ops_fatal(OPS_EXIT_FAIL, "out of memory");
+					ops_fatal(OPS_EXIT_FAIL,
+					    "out of memory");
 				path = ops_buf_cstr(&pbuf);
 			}
 		}
@@ -273,21 +414,14 @@ bk_read(int fd, const char *name, struct bk_manifest *m, int destfd,
 			    name, path, why);
 			goto out;
 		}
-		me = bk_manifest_find(m, path);
-		if (me == NULL || me->seen) {
-			ops_err_set(err, OPS_EXIT_FOUND,
-			    "%s: member %s %s", name, path,
-			    me ? "appears twice"
-			       : "is not in the manifest");
+		if ((me = row_for(c, path)) == NULL)
 			goto out;
-		}
-		me->seen = true;
 		if ((why = header_differs(e, me, t)) != NULL) {
 			ops_err_set(err, OPS_EXIT_FOUND, "%s: member %s: %s",
 			    name, path, why);
 			goto out;
 		}
-		extract = x && selected(path, paths, npaths);
+		extract = x && selected(path, c->paths, c->npaths);
 		if (extract) {
 			st = archive_write_header(x, e);
 			if (st < ARCHIVE_WARN) {
@@ -299,7 +433,7 @@ bk_read(int fd, const char *name, struct bk_manifest *m, int destfd,
 			if (st == ARCHIVE_WARN)
 				ops_warn("%s: %s", path,
 				    archive_error_string(x));
-			record(created, path);
+			record(c->created, path);
 		}
 		if (t == BK_FILE) {
 			const void *buf;
@@ -348,39 +482,149 @@ bk_read(int fd, const char *name, struct bk_manifest *m, int destfd,
 		    archive_error_string(x));
 		goto out;
 	}
-	for (i = 0; i < m->n; i++)
-		if (!m->v[i].seen) {
-			ops_err_set(err, OPS_EXIT_FOUND,
-			    "%s: member %s is in the manifest but not in the "
-			    "archive (truncated?)",
-			    name, m->v[i].path);
-			goto out;
-		}
-	if (drain(&in) < 0) {
-		errno = in.rerrno;
-		ops_err_set(err, OPS_EXIT_FAIL, "%s: cannot read:", name);
-		goto out;
-	}
-	rc = 0;
+	rc = all_seen(c);
 out:
-	if (rc < 0 && in.rerrno && err->code == OPS_EXIT_FOUND) {
-		errno = in.rerrno;
-		ops_err_set(err, OPS_EXIT_FAIL, "%s: cannot read:", name);
+	ops_buf_release(&pbuf);
+	return rc;
+}
+
+/* Open the reader on in, run read_members, read the rest of the file
+ * into the hash. */
+static int
+read_archive(struct rctx *c, struct in *in)
+{
+	struct archive *a = archive_read_new();
+	struct bk_sha *fsha = bk_sha_new();
+	const void *p;
+	la_ssize_t n;
+	int rc = -1;
+
+	if (a == NULL)
+		ops_fatal(OPS_EXIT_FAIL, "out of memory");
+	/* pax only, through the filters we write; nothing that forks */
+	archive_read_support_format_tar(a);
+	archive_read_support_filter_zstd(a);
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_filter_bzip2(a);
+	if (archive_read_open(a, in, NULL, in_read, NULL) != ARCHIVE_OK)
+		ops_err_set(c->err, OPS_EXIT_FOUND, "%s: cannot read: %s",
+		    c->name, archive_error_string(a));
+	else if (read_members(c, a, fsha) == 0)
+		rc = 0;
+	if (rc == 0) {
+		/* the rest of the file: the hash covers every byte */
+		while ((n = in_read(NULL, in, &p)) > 0)
+			;
+		if (n < 0)
+			rc = -1;
 	}
-	bk_sha_hex(in.sha, r->sha);
-	r->size = in.size;
-	if (x) {
-		archive_write_free(x); /* runs the directory fix-ups */
+	if (in->rerrno) {
+		errno = in->rerrno;
+		ops_err_set(c->err, OPS_EXIT_FAIL, "%s: cannot read:",
+		    c->name);
+		rc = -1;
 	}
-	if (oldcwd >= 0) {
-		if (fchdir(oldcwd) < 0)
-			ops_fatal(OPS_EXIT_FAIL, "cannot return to the "
-						 "working directory:");
-		close(oldcwd);
-	}
+	bk_sha_hex(in->sha, c->r->sha);
+	c->r->size = in->size;
 	archive_read_free(a);
 	bk_sha_free(fsha);
-	ops_buf_release(&pbuf);
+	return rc;
+}
+
+int
+bk_read(int fd, const char *name, struct bk_manifest *m, int destfd,
+    const char *destpath, char *const *paths, size_t npaths, unsigned flags,
+    struct ops_buf *created, struct bk_rres *r, struct ops_err *err)
+{
+	struct rctx c;
+	struct in in;
+	int oldcwd = -1, rc = -1;
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	memset(&c, 0, sizeof(c));
+	memset(&in, 0, sizeof(in));
+	in.fd = fd;
+	in.sha = bk_sha_new();
+	in.buf = ops_xmalloc(RBUF);
+	c.name = name;
+	c.m = m;
+	c.paths = paths;
+	c.npaths = npaths;
+	c.created = created;
+	c.r = r;
+	c.err = err;
+	for (i = 0; i < m->n; i++)
+		m->v[i].seen = false;
+	if (destfd >= 0) {
+		int xf = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
+			 ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_XATTR |
+			 ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+			 ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+			 ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
+
+		if ((flags & BK_R_OWNER) && geteuid() == 0)
+			xf |= ARCHIVE_EXTRACT_OWNER;
+		c.x = archive_write_disk_new();
+		if (c.x == NULL)
+			ops_fatal(OPS_EXIT_FAIL, "out of memory");
+		archive_write_disk_set_options(c.x, xf);
+		archive_write_disk_set_standard_lookup(c.x);
+		oldcwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (oldcwd < 0 || fchdir(destfd) < 0) {
+			ops_err_set(err, OPS_EXIT_FAIL, "%s:", destpath);
+			goto out;
+		}
+	}
+	rc = read_archive(&c, &in);
+out:
+	if (c.x)
+		archive_write_free(c.x); /* runs the directory fix-ups */
+	if (oldcwd >= 0) {
+		if (fchdir(oldcwd) < 0)
+			ops_fatal(OPS_EXIT_FAIL,
+			    "cannot return to the working directory:");
+		close(oldcwd);
+	}
+	bk_sha_free(in.sha);
+	free(in.buf);
+	return rc;
+}
+
+int
+bk_read_follow(int fd, const char *name, struct bk_follow *f,
+    const char *header, struct bk_rres *r, struct ops_err *err)
+{
+	struct rctx c;
+	struct in in;
+	char *h = ops_xstrdup(header);
+	const char *why;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	memset(&c, 0, sizeof(c));
+	memset(&in, 0, sizeof(in));
+	in.fd = fd;
+	in.f = f;
+	in.sha = bk_sha_new();
+	in.buf = ops_xmalloc(RBUF);
+	c.name = name;
+	c.f = f;
+	c.r = r;
+	c.err = err;
+	if (bk_manifest_cols(h, &c.cols, &why) < 0)
+		ops_err_set(err, OPS_EXIT_FAIL, "manifest header: %s", why);
+	else
+		rc = read_archive(&c, &in);
+	if (rc < 0) {
+		/* tell the writer to stop, then let it finish */
+		pthread_mutex_lock(&f->mu);
+		f->failed = true;
+		pthread_mutex_unlock(&f->mu);
+	}
+	free(c.line);
+	free(h);
 	bk_sha_free(in.sha);
 	free(in.buf);
 	return rc;

@@ -20,8 +20,9 @@
  *
  * Compression overlaps with reading and hashing: libarchive's zstd and xz
  * filters are given one worker thread per CPU (libzstd's and liblzma's
- * own threads).  The archive's own SHA-256 is taken as its bytes go to
- * the file.
+ * own threads).  The manifest rows go to a sink as the members are
+ * stored (main.c writes them out and hands them to the checker, which
+ * reads the archive file behind this writer: bk_read_follow).
  */
 #include "compat.h"
 
@@ -51,7 +52,9 @@
 struct link {
 	dev_t dev;
 	ino_t ino;
-	size_t ment; /* index into the manifest */
+	char *path;  /* the first name stored, NULL for an empty slot */
+	uint64_t size;
+	char sha[BK_SHA_HEX];
 };
 
 struct links {
@@ -66,7 +69,7 @@ link_slot(const struct links *L, dev_t dev, ino_t ino)
 		     ((uint64_t)ino * 0xc2b2ae3d27d4eb4fULL);
 	size_t i = (size_t)(h ^ (h >> 29)) & (L->cap - 1);
 
-	while (L->v[i].ment != SIZE_MAX &&
+	while (L->v[i].path != NULL &&
 	       !(L->v[i].dev == dev && L->v[i].ino == ino))
 		i = (i + 1) & (L->cap - 1);
 	return i;
@@ -80,11 +83,9 @@ links_grow(struct links *L)
 
 	n.cap = L->cap ? L->cap * 2 : 256;
 	n.n = 0;
-	n.v = ops_xreallocarray(NULL, n.cap, sizeof(*n.v));
-	for (i = 0; i < n.cap; i++)
-		n.v[i].ment = SIZE_MAX;
+	n.v = ops_xcalloc(n.cap, sizeof(*n.v));
 	for (i = 0; i < L->cap; i++)
-		if (L->v[i].ment != SIZE_MAX) {
+		if (L->v[i].path != NULL) {
 			n.v[link_slot(&n, L->v[i].dev, L->v[i].ino)] = L->v[i];
 			n.n++;
 		}
@@ -100,30 +101,43 @@ links_find(struct links *L, dev_t dev, ino_t ino)
 	if (L->cap == 0)
 		return NULL;
 	i = link_slot(L, dev, ino);
-	return L->v[i].ment == SIZE_MAX ? NULL : &L->v[i];
+	return L->v[i].path == NULL ? NULL : &L->v[i];
 }
 
 static void
-links_add(struct links *L, dev_t dev, ino_t ino, size_t ment)
+links_add(struct links *L, const struct stat *st, const struct bk_ment *e)
 {
 	size_t i;
 
 	if ((L->n + 1) * 2 > L->cap)
 		links_grow(L);
-	i = link_slot(L, dev, ino);
-	L->v[i].dev = dev;
-	L->v[i].ino = ino;
-	L->v[i].ment = ment;
+	i = link_slot(L, st->st_dev, st->st_ino);
+	L->v[i].dev = st->st_dev;
+	L->v[i].ino = st->st_ino;
+	L->v[i].path = ops_xstrdup(e->path);
+	L->v[i].size = e->size;
+	memcpy(L->v[i].sha, e->sha, BK_SHA_HEX);
 	L->n++;
+}
+
+static void
+links_free(struct links *L)
+{
+	size_t i;
+
+	for (i = 0; i < L->cap; i++)
+		free(L->v[i].path);
+	free(L->v);
 }
 
 /* ---- the run ---- */
 
 struct out {
 	int fd;
-	struct bk_sha *sha;
+	struct bk_follow *f;
 	uint64_t bytes;
 	int werrno;
+	bool checkfail;
 };
 
 struct w {
@@ -131,7 +145,7 @@ struct w {
 	struct archive *a, *disk;
 	struct archive_entry *e;
 	struct out out;
-	struct bk_manifest *m;
+	const struct bk_sink *sink;
 	struct bk_wres *r;
 	struct links links;
 	struct bk_sha *fsha;
@@ -147,19 +161,29 @@ out_write(struct archive *a, void *ctx, const void *p, size_t n)
 {
 	struct out *o = ctx;
 
+	if (o->f && bk_follow_failed(o->f)) {
+		o->checkfail = true;
+		archive_set_error(a, EIO, "the check of the archive failed");
+		return -1;
+	}
 	if (ops_write_all(o->fd, p, n) < 0) {
 		o->werrno = errno;
 		archive_set_error(a, errno, "cannot write the archive");
 		return -1;
 	}
-	bk_sha_update(o->sha, p, n);
 	o->bytes += n;
+	if (o->f)
+		bk_follow_wrote(o->f, n);
 	return (la_ssize_t)n;
 }
 
 static int
 ar_fail(struct w *w, const char *what)
 {
+	if (w->out.checkfail)
+		return ops_err_set(w->err, OPS_EXIT_FOUND,
+		    "the archive read back does not match what was written "
+		    "(see the next message)");
 	if (w->out.werrno) {
 		errno = w->out.werrno;
 		return ops_err_set(w->err, OPS_EXIT_FAIL,
@@ -331,13 +355,11 @@ store(struct w *w, int at, const char *name, const char *abs,
 		me.target = (char *)(t ? t : "");
 	}
 	if (me.type == BK_HARDLINK) {
-		const struct bk_ment *first = &w->m->v[lk->ment];
-
-		archive_entry_copy_hardlink(w->e, first->path);
+		archive_entry_copy_hardlink(w->e, lk->path);
 		archive_entry_set_size(w->e, 0);
-		me.target = first->path;
-		memcpy(me.sha, first->sha, BK_SHA_HEX);
-		me.size = first->size;
+		me.target = lk->path;
+		memcpy(me.sha, lk->sha, BK_SHA_HEX);
+		me.size = lk->size;
 	} else if (me.type == BK_FILE) {
 		me.size = (uint64_t)st.st_size;
 		archive_entry_set_size(w->e, st.st_size);
@@ -359,9 +381,10 @@ store(struct w *w, int at, const char *name, const char *abs,
 		}
 		w->r->files++;
 		if (st.st_nlink > 1)
-			links_add(&w->links, st.st_dev, st.st_ino, w->m->n);
+			links_add(&w->links, &st, &me);
 	}
-	bk_manifest_add(w->m, &me);
+	if (w->sink->row(w->sink->ctx, &me, w->err) < 0)
+		goto out;
 	rc = 0;
 out:
 	if (fd >= 0)
@@ -522,7 +545,8 @@ set_filter(struct w *w)
 
 int
 bk_write(const struct bk_set *s, int afd, int64_t since, bool prog,
-    struct bk_manifest *m, struct bk_wres *r, struct ops_err *err)
+    const struct bk_sink *sink, struct bk_follow *f, struct bk_wres *r,
+    struct ops_err *err)
 {
 	struct w w;
 	size_t i;
@@ -531,13 +555,13 @@ bk_write(const struct bk_set *s, int afd, int64_t since, bool prog,
 	memset(&w, 0, sizeof(w));
 	memset(r, 0, sizeof(*r));
 	w.s = s;
-	w.m = m;
+	w.sink = sink;
 	w.r = r;
 	w.err = err;
 	w.since = since;
 	w.progress = prog;
 	w.out.fd = afd;
-	w.out.sha = bk_sha_new();
+	w.out.f = f;
 	w.fsha = bk_sha_new();
 	w.buf = ops_xmalloc(CHUNK);
 	w.e = archive_entry_new();
@@ -624,17 +648,14 @@ bk_write(const struct bk_set *s, int afd, int64_t since, bool prog,
 		ops_err_set(err, OPS_EXIT_FAIL, "cannot sync the archive:");
 		goto out;
 	}
-	bk_sha_hex(w.out.sha, r->sha);
 	r->stored = w.out.bytes;
-	bk_manifest_index(m);
 	rc = 0;
 out:
 	archive_write_free(w.a);
 	archive_read_free(w.disk);
 	archive_entry_free(w.e);
-	bk_sha_free(w.out.sha);
 	bk_sha_free(w.fsha);
 	free(w.buf);
-	free(w.links.v);
+	links_free(&w.links);
 	return rc;
 }
