@@ -190,45 +190,6 @@ ops_z_level(enum ops_z z, const char *options, int *level,
 	return 0;
 }
 
-/* ---- writing ---- */
-
-struct wctx {
-	int fd;
-	uint64_t out;
-	int werr; /* errno of a failed write, 0 if none */
-};
-
-static la_ssize_t
-write_cb(struct archive *a, void *data, const void *buf, size_t n)
-{
-	struct wctx *w = data;
-
-	(void)a;
-	if (ops_write_all(w->fd, buf, n) < 0) {
-		w->werr = errno;
-		archive_set_error(a, errno, "write failed");
-		return -1;
-	}
-	w->out += n;
-	return (la_ssize_t)n;
-}
-
-/* err from libarchive's state, or from our write callback's errno. */
-static int
-la_fail(struct ops_err *err, struct archive *a, const struct wctx *w,
-    const char *what)
-{
-	const char *s;
-
-	if (w != NULL && w->werr != 0) {
-		errno = w->werr;
-		return ops_err_set(err, OPS_EXIT_FAIL, "%s: write:", what);
-	}
-	s = a ? archive_error_string(a) : NULL;
-	return ops_err_set(err, OPS_EXIT_FAIL, "%s: %s", what,
-	    s ? s : "libarchive failed");
-}
-
 static int
 add_filter(struct archive *a, enum ops_z z)
 {
@@ -247,6 +208,157 @@ add_filter(struct archive *a, enum ops_z z)
 	return ARCHIVE_FATAL;
 }
 
+/* ---- writing ---- */
+
+struct ops_zw {
+	struct archive *a;
+	ops_zw_sink sink;
+	void *ctx;
+	uint64_t in, out;
+	int werr; /* errno of a failed sink, 0 if none */
+	char what[64];
+};
+
+static la_ssize_t
+zw_cb(struct archive *a, void *data, const void *buf, size_t n)
+{
+	struct ops_zw *w = data;
+
+	if (w->sink(w->ctx, buf, n) < 0) {
+		w->werr = errno ? errno : EIO;
+		archive_set_error(a, w->werr, "write failed");
+		return -1;
+	}
+	w->out += n;
+	return (la_ssize_t)n;
+}
+
+/* err from libarchive's state, or from the sink's errno. */
+static int
+zw_fail(struct ops_zw *w, struct ops_err *err)
+{
+	const char *s;
+
+	if (w->werr != 0) {
+		errno = w->werr;
+		return ops_err_set(err, OPS_EXIT_FAIL, "%s: write:", w->what);
+	}
+	s = archive_error_string(w->a);
+	return ops_err_set(err, OPS_EXIT_FAIL, "%s: %s", w->what,
+	    s ? s : "libarchive failed");
+}
+
+int
+ops_zw_open(struct ops_zw **out, enum ops_z z, int level, ops_zw_sink sink,
+    void *ctx, struct ops_err *err)
+{
+	struct ops_zw *w;
+	struct archive_entry *e;
+	char lv[16];
+
+	*out = NULL;
+	if (!z_valid(z))
+		return ops_err_set(err, OPS_EXIT_FAIL,
+		    "unknown compression %d", (int)z);
+	if (level == 0)
+		level = zinfo[z].dflt;
+	if (z != OPS_Z_NONE && (level < zinfo[z].min || level > zinfo[z].max))
+		return ops_err_set(err, OPS_EXIT_FAIL,
+		    "%s compression: level %d is out of range (%d to %d)",
+		    zinfo[z].name, level, zinfo[z].min, zinfo[z].max);
+	w = calloc(1, sizeof(*w));
+	e = archive_entry_new();
+	if (w == NULL || e == NULL || (w->a = archive_write_new()) == NULL) {
+		free(w);
+		archive_entry_free(e);
+		errno = ENOMEM;
+		return ops_err_set(err, OPS_EXIT_FAIL, "compression:");
+	}
+	w->sink = sink;
+	w->ctx = ctx;
+	snprintf(w->what, sizeof(w->what), "%s compression", zinfo[z].name);
+	snprintf(lv, sizeof(lv), "%d", level);
+	/*
+	 * ARCHIVE_WARN from add_filter means "using an external program":
+	 * refused, we promise not to fork.  1 MiB blocks; the last one is
+	 * not padded (a pad would be trailing garbage after the stream).
+	 */
+	if (archive_write_set_format_raw(w->a) != ARCHIVE_OK ||
+	    add_filter(w->a, z) != ARCHIVE_OK ||
+	    (z != OPS_Z_NONE &&
+		archive_write_set_filter_option(w->a, NULL,
+		    "compression-level", lv) != ARCHIVE_OK) ||
+	    archive_write_set_bytes_per_block(w->a, OUT_BLOCK) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK ||
+	    archive_write_open(w->a, w, NULL, zw_cb, NULL) != ARCHIVE_OK) {
+		zw_fail(w, err);
+		goto fail;
+	}
+	archive_entry_set_pathname(e, "data");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0600);
+	if (archive_write_header(w->a, e) != ARCHIVE_OK) {
+		zw_fail(w, err);
+		goto fail;
+	}
+	archive_entry_free(e);
+	*out = w;
+	return 0;
+fail:
+	archive_entry_free(e);
+	ops_zw_abort(w);
+	return -1;
+}
+
+int
+ops_zw_write(struct ops_zw *w, const void *p, size_t n, struct ops_err *err)
+{
+	const char *q = p;
+
+	while (n > 0) {
+		size_t k = n < IN_BLOCK ? n : IN_BLOCK;
+
+		if (archive_write_data(w->a, q, k) != (la_ssize_t)k)
+			return zw_fail(w, err);
+		w->in += k;
+		q += k;
+		n -= k;
+	}
+	return 0;
+}
+
+int
+ops_zw_close(struct ops_zw *w, uint64_t *in, uint64_t *out,
+    struct ops_err *err)
+{
+	int rc = 0;
+
+	if (archive_write_close(w->a) != ARCHIVE_OK)
+		rc = zw_fail(w, err);
+	if (in)
+		*in = w->in;
+	if (out)
+		*out = w->out;
+	ops_zw_abort(w);
+	return rc;
+}
+
+void
+ops_zw_abort(struct ops_zw *w)
+{
+	if (w == NULL)
+		return;
+	archive_write_free(w->a);
+	free(w);
+}
+
+/* ops_z_compress's sink: a descriptor */
+static int
+fd_sink(void *ctx, const void *p, size_t n)
+{
+	return ops_write_all(*(int *)ctx, p, n);
+}
+
 int
 ops_z_compress_fd(int in_fd, int out_fd, enum ops_z z, int level,
     uint64_t *in_bytes, uint64_t *out_bytes, struct ops_err *err)
@@ -260,103 +372,45 @@ ops_z_compress(int in_fd, int out_fd, enum ops_z z, int level,
     unsigned flags, uint64_t *in_bytes, uint64_t *out_bytes,
     struct ops_err *err)
 {
-	struct wctx w = {out_fd, 0, 0};
-	struct archive *a = NULL;
-	struct archive_entry *e = NULL;
-	char lv[16], what[64];
-	uint64_t in = 0;
-	char *buf = NULL;
+	struct ops_zw *w;
+	char *buf;
 	ssize_t n;
-	int rc = -1, r;
 
-	if (!z_valid(z))
-		return ops_err_set(err, OPS_EXIT_FAIL,
-		    "unknown compression %d", (int)z);
-	snprintf(what, sizeof(what), "%s compression", zinfo[z].name);
-	if (level == 0)
-		level = zinfo[z].dflt;
-	if (z != OPS_Z_NONE && (level < zinfo[z].min || level > zinfo[z].max))
-		return ops_err_set(err, OPS_EXIT_FAIL,
-		    "%s: level %d is out of range (%d to %d)", what, level,
-		    zinfo[z].min, zinfo[z].max);
+	if (ops_zw_open(&w, z, level, fd_sink, &out_fd, err) < 0)
+		return -1;
 	buf = malloc(IN_BLOCK);
-	a = archive_write_new();
-	e = archive_entry_new();
-	if (buf == NULL || a == NULL || e == NULL) {
+	if (buf == NULL) {
+		ops_zw_abort(w);
 		errno = ENOMEM;
-		ops_err_set(err, OPS_EXIT_FAIL, "%s:", what);
-		goto out;
-	}
-	/*
-	 * ARCHIVE_WARN from add_filter means "using an external program":
-	 * refused, we promise not to fork.
-	 */
-	if (archive_write_set_format_raw(a) != ARCHIVE_OK ||
-	    add_filter(a, z) != ARCHIVE_OK) {
-		la_fail(err, a, NULL, what);
-		goto out;
-	}
-	snprintf(lv, sizeof(lv), "%d", level);
-	if (z != OPS_Z_NONE &&
-	    archive_write_set_filter_option(a, NULL, "compression-level", lv) !=
-	        ARCHIVE_OK) {
-		la_fail(err, a, NULL, what);
-		goto out;
-	}
-	/* 1 MiB blocks; the last one is not padded (a pad would be
-	 * trailing garbage after the compressed stream). */
-	if (archive_write_set_bytes_per_block(a, OUT_BLOCK) != ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
-	    archive_write_open(a, &w, NULL, write_cb, NULL) != ARCHIVE_OK) {
-		la_fail(err, a, &w, what);
-		goto out;
-	}
-	archive_entry_set_pathname(e, "data");
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0600);
-	if (archive_write_header(a, e) != ARCHIVE_OK) {
-		la_fail(err, a, &w, what);
-		goto out;
+		return ops_err_set(err, OPS_EXIT_FAIL, "compression:");
 	}
 	for (;;) {
 		n = ops_read_all(in_fd, buf, IN_BLOCK);
 		if (n < 0) {
-			ops_err_set(err, OPS_EXIT_FAIL, "%s: read:", what);
-			goto out;
+			ops_err_set(err, OPS_EXIT_FAIL, "%s: read:",
+			    zinfo[z].name);
+			goto fail;
 		}
 		if (n == 0)
 			break;
-		in += (uint64_t)n;
-		if (archive_write_data(a, buf, (size_t)n) != n) {
-			la_fail(err, a, &w, what);
-			goto out;
-		}
+		if (ops_zw_write(w, buf, (size_t)n, err) < 0)
+			goto fail;
 		if ((size_t)n < IN_BLOCK)
 			break; /* ops_read_all stops short only at the end */
 	}
-	r = archive_write_close(a);
-	if (r != ARCHIVE_OK) {
-		la_fail(err, a, &w, what);
-		goto out;
-	}
+	free(buf);
+	if (ops_zw_close(w, in_bytes, out_bytes, err) < 0)
+		return -1;
 	/* A pipe or a terminal cannot be synced: nothing to do there. */
 	if (!(flags & OPS_Z_NOSYNC) && fsync(out_fd) < 0 &&
-	    errno != EINVAL && errno != EROFS &&
-	    errno != ENOTSUP) {
-		ops_err_set(err, OPS_EXIT_FAIL, "%s: fsync:", what);
-		goto out;
-	}
-	if (in_bytes != NULL)
-		*in_bytes = in;
-	if (out_bytes != NULL)
-		*out_bytes = w.out;
-	rc = 0;
-out:
-	if (a != NULL)
-		archive_write_free(a);
-	archive_entry_free(e);
+	    errno != EINVAL && errno != EROFS && errno != ENOTSUP)
+		return ops_err_set(err, OPS_EXIT_FAIL, "%s compression: fsync:",
+		    zinfo[z].name);
+	return 0;
+fail:
 	free(buf);
-	return rc;
+	ops_zw_abort(w);
+	return -1;
 }
 
 /* ---- reading ---- */

@@ -70,6 +70,23 @@ int ops_z_compress(int in_fd, int out_fd, enum ops_z z, int level,
     unsigned flags, uint64_t *in_bytes, uint64_t *out_bytes,
     struct ops_err *err) OPS_WUR;
 
+/*
+ * A streaming compressor: bytes given to ops_zw_write come out compressed
+ * through sink (0, or -1 with errno), in blocks of up to 1 MiB.  level 0:
+ * the filter's default.  ops_zw_close flushes, gives the byte counts (in,
+ * out; either may be NULL) and frees; ops_zw_abort frees without
+ * flushing.  -1 with err (code 3).  One writer per thread.
+ */
+struct ops_zw;
+typedef int (*ops_zw_sink)(void *ctx, const void *p, size_t n);
+int ops_zw_open(struct ops_zw **w, enum ops_z z, int level, ops_zw_sink sink,
+    void *ctx, struct ops_err *err) OPS_WUR;
+int ops_zw_write(struct ops_zw *w, const void *p, size_t n,
+    struct ops_err *err) OPS_WUR;
+int ops_zw_close(struct ops_zw *w, uint64_t *in, uint64_t *out,
+    struct ops_err *err) OPS_WUR;
+void ops_zw_abort(struct ops_zw *w);
+
 /* A reader of a plain or compressed stream (format detected). */
 struct ops_zr;
 

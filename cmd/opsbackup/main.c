@@ -41,9 +41,12 @@
 #include "bk.h"
 
 static const char usage_text[] =
-    "usage: opsbackup [-v] [-d dir] [-c file] run [set ...]\n"
-    "       opsbackup list [set]\n"
-    "       opsbackup verify [set [id]]\n"
+    "usage: opsbackup [-v] [-d dir] [-c file] [--accept-new-hostkey] run "
+    "[set ...]\n"
+    "       opsbackup list [--format tsv|csv|excel|json|text] [--no-header] "
+    "[set]\n"
+    "       opsbackup verify [--format tsv|csv|excel|json|text] "
+    "[--no-header] [set [id]]\n"
     "       opsbackup restore set [id|latest] dest [--fallback] "
     "[--path path]... [--owner] [--force]\n"
     "       opsbackup prune [set]\n"
@@ -613,8 +616,10 @@ write_checked(const struct bk_set *s, int afd, const char *apath, int mfd,
 	    wr, err);
 	bk_follow_done(&f);
 	pthread_join(th, NULL);
-	if (c.rc < 0) {
-		/* the checker's finding comes first */
+	if (c.rc < 0 && (rc == 0 || strstr(err->msg, "does not match what "
+						     "was written"))) {
+		/* the checker's finding, unless the writer failed first
+		 * (then the checker only saw an archive cut short) */
 		*err = c.err;
 		ops_err_prefix(err, "reading the new archive back");
 		rc = -1;

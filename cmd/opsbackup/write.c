@@ -31,6 +31,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -175,6 +176,186 @@ out_write(struct archive *a, void *ctx, const void *p, size_t n)
 	if (o->f)
 		bk_follow_wrote(o->f, n);
 	return (la_ssize_t)n;
+}
+
+/*
+ * ---- the compressor thread ----
+ *
+ * libarchive writes the tar stream uncompressed into a ring of ZSLOTS
+ * buffers of 1 MiB; a second thread compresses them in order through
+ * ops_zw (libarchive's own filter, one thread, a few MiB of state) into
+ * out_write.  So reading and hashing overlap with compressing in bounded
+ * memory (libzstd's own worker threads would need 70 MiB more here).
+ */
+#define ZSLOTS 4
+#define ZSLOT (1024 * 1024)
+
+struct zpipe {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char *buf[ZSLOTS];
+	size_t len[ZSLOTS];
+	size_t head, count; /* filled slots: head .. head+count-1 */
+	size_t fill;        /* the slot the writer fills */
+	bool end, failed;
+	struct ops_zw *zw;
+	struct archive *a;  /* for out_write's errors */
+	struct out *out;
+	struct ops_err err; /* the thread's failure */
+	pthread_t th;
+	bool started;
+};
+
+static int
+zsink(void *ctx, const void *p, size_t n)
+{
+	struct zpipe *z = ctx;
+
+	if (out_write(z->a, z->out, p, n) < 0) {
+		errno = z->out->werrno ? z->out->werrno : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+static void *
+zmain(void *arg)
+{
+	struct zpipe *z = arg;
+	size_t i, n;
+	int rc = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&z->mu);
+		while (z->count == 0 && !z->end)
+			pthread_cond_wait(&z->cv, &z->mu);
+		if (z->failed) {
+			pthread_mutex_unlock(&z->mu);
+			return NULL; /* the writer gave up */
+		}
+		if (z->count == 0) {
+			pthread_mutex_unlock(&z->mu);
+			break;
+		}
+		i = z->head;
+		n = z->len[i];
+		pthread_mutex_unlock(&z->mu);
+		rc = ops_zw_write(z->zw, z->buf[i], n, &z->err);
+		pthread_mutex_lock(&z->mu);
+		z->head = (z->head + 1) % ZSLOTS;
+		z->count--;
+		if (rc < 0)
+			z->failed = true;
+		pthread_cond_broadcast(&z->cv);
+		pthread_mutex_unlock(&z->mu);
+		if (rc < 0)
+			return NULL;
+	}
+	if (ops_zw_close(z->zw, NULL, NULL, &z->err) < 0) {
+		pthread_mutex_lock(&z->mu);
+		z->failed = true;
+		pthread_mutex_unlock(&z->mu);
+	}
+	z->zw = NULL;
+	return NULL;
+}
+
+/* Hand the slot being filled to the compressor; wait for a free one. */
+static int
+zpublish(struct zpipe *z)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&z->mu);
+	z->count++;
+	pthread_cond_broadcast(&z->cv);
+	while (z->count == ZSLOTS && !z->failed)
+		pthread_cond_wait(&z->cv, &z->mu);
+	z->fill = (z->head + z->count) % ZSLOTS;
+	z->len[z->fill] = 0;
+	if (z->failed)
+		rc = -1;
+	pthread_mutex_unlock(&z->mu);
+	return rc;
+}
+
+static la_ssize_t
+zpipe_write(struct archive *a, void *ctx, const void *p, size_t n)
+{
+	struct zpipe *z = ctx;
+	const char *q = p;
+	size_t left = n;
+
+	while (left > 0) {
+		size_t room = ZSLOT - z->len[z->fill];
+		size_t k = left < room ? left : room;
+
+		memcpy(z->buf[z->fill] + z->len[z->fill], q, k);
+		z->len[z->fill] += k;
+		q += k;
+		left -= k;
+		if (z->len[z->fill] == ZSLOT && zpublish(z) < 0) {
+			archive_set_error(a, EIO, "compression failed");
+			return -1;
+		}
+	}
+	return (la_ssize_t)n;
+}
+
+static int
+zpipe_start(struct zpipe *z, const struct bk_set *s, struct out *out,
+    struct archive *a, struct ops_err *err)
+{
+	size_t i;
+
+	memset(z, 0, sizeof(*z));
+	z->out = out;
+	z->a = a;
+	if (ops_zw_open(&z->zw, s->z, s->level, zsink, z, err) < 0)
+		return -1;
+	for (i = 0; i < ZSLOTS; i++)
+		z->buf[i] = ops_xmalloc(ZSLOT);
+	if (pthread_mutex_init(&z->mu, NULL) != 0 ||
+	    pthread_cond_init(&z->cv, NULL) != 0 ||
+	    pthread_create(&z->th, NULL, zmain, z) != 0)
+		ops_fatal(OPS_EXIT_FAIL, "cannot start the compressor thread");
+	z->started = true;
+	return 0;
+}
+
+/* Flush the last slot, wait for the thread; -1 with err if it failed. */
+static int
+zpipe_finish(struct zpipe *z, bool ok, struct ops_err *err)
+{
+	size_t i;
+	int rc = 0;
+
+	if (!z->started) {
+		ops_zw_abort(z->zw);
+		z->zw = NULL;
+		return ok ? 0 : -1;
+	}
+	pthread_mutex_lock(&z->mu);
+	if (ok && z->len[z->fill] > 0)
+		z->count++;
+	if (!ok)
+		z->failed = true; /* nothing more to compress */
+	z->end = true;
+	pthread_cond_broadcast(&z->cv);
+	pthread_mutex_unlock(&z->mu);
+	pthread_join(z->th, NULL);
+	if (z->failed && ok) {
+		*err = z->err;
+		rc = -1;
+	}
+	ops_zw_abort(z->zw);
+	z->zw = NULL;
+	for (i = 0; i < ZSLOTS; i++)
+		free(z->buf[i]);
+	pthread_mutex_destroy(&z->mu);
+	pthread_cond_destroy(&z->cv);
+	z->started = false;
+	return rc;
 }
 
 static int
@@ -496,63 +677,18 @@ walk(struct w *w, int dfd, const char *abs)
 	return rc < 0 ? -1 : 0;
 }
 
-static int
-set_filter(struct w *w)
-{
-	const struct bk_set *s = w->s;
-	char lvl[16], thr[16];
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	int r = ARCHIVE_OK;
-	const char *fname = NULL;
-
-	switch (s->z) {
-	case OPS_Z_ZSTD:
-		r = archive_write_add_filter_zstd(w->a);
-		fname = "zstd";
-		break;
-	case OPS_Z_GZIP:
-		r = archive_write_add_filter_gzip(w->a);
-		fname = "gzip";
-		break;
-	case OPS_Z_XZ:
-		r = archive_write_add_filter_xz(w->a);
-		fname = "xz";
-		break;
-	case OPS_Z_BZIP2:
-		r = archive_write_add_filter_bzip2(w->a);
-		fname = "bzip2";
-		break;
-	case OPS_Z_NONE:
-		r = archive_write_add_filter_none(w->a);
-		break;
-	}
-	if (r != ARCHIVE_OK)
-		return ar_fail(w, "compression filter");
-	if (fname && s->level > 0) {
-		snprintf(lvl, sizeof(lvl), "%d", s->level);
-		if (archive_write_set_filter_option(w->a, fname,
-			"compression-level", lvl) != ARCHIVE_OK)
-			return ar_fail(w, "compression level");
-	}
-	if (fname && (s->z == OPS_Z_ZSTD || s->z == OPS_Z_XZ) && ncpu > 1) {
-		snprintf(thr, sizeof(thr), "%ld", ncpu > 64 ? 64 : ncpu);
-		/* a libarchive without threads support says so; fine */
-		(void)archive_write_set_filter_option(w->a, fname, "threads",
-		    thr);
-	}
-	return 0;
-}
-
 int
 bk_write(const struct bk_set *s, int afd, int64_t since, bool prog,
     const struct bk_sink *sink, struct bk_follow *f, struct bk_wres *r,
     struct ops_err *err)
 {
 	struct w w;
+	struct zpipe zp;
 	size_t i;
 	int rc = -1;
 
 	memset(&w, 0, sizeof(w));
+	memset(&zp, 0, sizeof(zp));
 	memset(r, 0, sizeof(*r));
 	w.s = s;
 	w.sink = sink;
@@ -577,17 +713,25 @@ bk_write(const struct bk_set *s, int afd, int64_t since, bool prog,
 		    archive_error_string(w.disk));
 		goto out;
 	}
-	/* full pax (restricted pax drops sub-second times) */
+	/* full pax (restricted pax drops sub-second times), uncompressed:
+	 * the compressor thread compresses */
 	if (archive_write_set_format_pax(w.a) != ARCHIVE_OK ||
-	    set_filter(&w) < 0 ||
+	    archive_write_add_filter_none(w.a) != ARCHIVE_OK ||
 	    archive_write_set_bytes_per_block(w.a, 64 * 1024) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(w.a, 1) != ARCHIVE_OK) {
-		if (err->code == 0)
-			ar_fail(&w, "libarchive");
+		ar_fail(&w, "libarchive");
 		goto out;
 	}
-	if (archive_write_open2(w.a, &w.out, NULL, out_write, NULL, NULL) !=
-	    ARCHIVE_OK) {
+	if (s->z != OPS_Z_NONE) {
+		if (zpipe_start(&zp, s, &w.out, w.a, err) < 0)
+			goto out;
+		if (archive_write_open2(w.a, &zp, NULL, zpipe_write, NULL,
+			NULL) != ARCHIVE_OK) {
+			ar_fail(&w, "libarchive");
+			goto out;
+		}
+	} else if (archive_write_open2(w.a, &w.out, NULL, out_write, NULL,
+		       NULL) != ARCHIVE_OK) {
 		ar_fail(&w, "libarchive");
 		goto out;
 	}
@@ -643,6 +787,11 @@ bk_write(const struct bk_set *s, int afd, int64_t since, bool prog,
 		ar_fail(&w, "libarchive");
 		goto out;
 	}
+	if (zpipe_finish(&zp, true, err) < 0) {
+		if (w.out.checkfail)
+			ar_fail(&w, "compression");
+		goto out;
+	}
 	progress(&w, true);
 	if (fsync(afd) < 0) {
 		ops_err_set(err, OPS_EXIT_FAIL, "cannot sync the archive:");
@@ -651,7 +800,10 @@ bk_write(const struct bk_set *s, int afd, int64_t since, bool prog,
 	r->stored = w.out.bytes;
 	rc = 0;
 out:
+	/* first: freeing flushes into the compressor, which must be there */
 	archive_write_free(w.a);
+	if (rc < 0)
+		(void)zpipe_finish(&zp, false, err);
 	archive_read_free(w.disk);
 	archive_entry_free(w.e);
 	bk_sha_free(w.fsha);
