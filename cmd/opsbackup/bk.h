@@ -217,6 +217,7 @@ const char *bk_dest_label(const struct bk_dest *d);
 
 struct bk_rres {
 	uint64_t files, members;
+	uint64_t extracted;     /* members written to the destination */
 	char sha[BK_SHA_HEX];   /* of the archive's bytes as read */
 	uint64_t size;
 };

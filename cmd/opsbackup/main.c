@@ -205,10 +205,15 @@ catalog_sha(const struct opts *o, const char *set, const char *id,
 	}
 	if (ops_tsv_columns(&r, need, idx, 4, &err) == 0 && idx[0] >= 0)
 		while ((x = ops_tsv_next(&r, &err)) != 0) {
-			if (x < 0)
-				break;
-			if (x != 1)
+			if (x == OPS_TSV_BAD) {
+				ops_err_report(&err);
+				ops_err_clear(&err);
 				continue;
+			}
+			if (x < 0) {
+				ops_err_report(&err);
+				break;
+			}
 			if (strcmp(r.f[idx[0]], id) == 0 &&
 			    strcmp(r.f[idx[1]], set) == 0 &&
 			    strcmp(r.f[idx[2]], "ok") == 0 &&
@@ -371,6 +376,31 @@ run_pre(const struct bk_set *s, int64_t timeout_ms, struct ops_err *err)
 
 /* ---- prune ---- */
 
+/* Temporaries of killed runs of set in the local staging directory of an
+ * SFTP destination: ".SET-ID..." (not those of keep_id). */
+static void
+clean_staging(const char *dir, const char *set, const char *keep_id)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t sl = strlen(set);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		const char *p = de->d_name;
+
+		if (p[0] != '.' || strncmp(p + 1, set, sl) != 0 ||
+		    p[1 + sl] != '-' || strlen(p + 2 + sl) < BK_ID_LEN ||
+		    (keep_id && strncmp(p + 2 + sl, keep_id, BK_ID_LEN) == 0))
+			continue;
+		if (unlinkat(dirfd(d), p, 0) == 0)
+			ops_info(1, "%s/%s: removed (left by a killed run)", dir,
+			    p);
+	}
+	closedir(d);
+}
+
 static int
 prune_set(const struct opts *o, const struct bk_set *s, struct bk_dest *d,
     const char *keep_id, struct ops_err *err)
@@ -463,6 +493,8 @@ prune_set(const struct opts *o, const struct bk_set *s, struct bk_dest *d,
 				}
 			}
 	}
+	if (rc == 0 && strcmp(bk_dest_staging(d), s->dir) != 0)
+		clean_staging(bk_dest_staging(d), s->name, keep_id);
 	if (rc == 0)
 		rc = bk_dest_sync(d, err);
 	return rc;
@@ -955,6 +987,12 @@ check_gen(struct opts *o, const struct bk_set *s, struct bk_dest *d,
 		    g->seal.archive, CATALOG);
 		goto out;
 	}
+	if (destfd >= 0 && o->npaths > 0 && rr->extracted == 0) {
+		ops_err_set(err, OPS_EXIT_FOUND,
+		    "%s: nothing in it under --path %s%s", g->seal.archive,
+		    o->paths[0], o->npaths > 1 ? " ..." : "");
+		goto out;
+	}
 	if (o->npaths == 0 && rr->files != g->seal.files) {
 		ops_err_set(err, OPS_EXIT_FOUND,
 		    "%s: %llu files, the seal says %llu", g->seal.archive,
@@ -1038,7 +1076,9 @@ cmd_list(struct opts *o, int argc, char **argv)
 			row[4] = b;
 			row[5] = st;
 			row[6] = g[k].seal.archive;
-			row[7] = g[k].seal.keyed ? "hmac" : "sha256";
+			row[7] = !g[k].seal.keyed ? "sha256"
+				 : o->key.len > 0  ? "hmac"
+						   : "hmac-unchecked";
 			if (ops_out_row(&out, row) < 0)
 				break;
 		}
@@ -1219,17 +1259,12 @@ undo(int destfd, const char *destpath, bool was_empty,
 		while (start > 0 && created->data[start - 1] != '\0')
 			start--;
 		p = created->data + start;
-		if (fstatat(destfd, p, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-			if (S_ISDIR(st.st_mode)) {
-				char *full = ops_path_join(destpath, p);
-
-				(void)nftw(full, rm_entry, 32,
-				    FTW_DEPTH | FTW_PHYS);
-				free(full);
-			} else {
-				(void)unlinkat(destfd, p, 0);
-			}
-		}
+		/* what was there before stays: a directory goes only when
+		 * empty (its members were recorded after it, so they went
+		 * first) */
+		if (fstatat(destfd, p, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			(void)unlinkat(destfd, p,
+			    S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0);
 		rmdir_parents(destfd, p);
 		i = start;
 	}
@@ -1435,8 +1470,8 @@ cmd_drill(struct opts *o, int argc, char **argv)
 		goto out;
 	}
 	for (i = ng; i-- > 0;)
-		if (g[i].valid)
-			break;
+		if (g[i].sealed)
+			break; /* the newest, valid or not: a drill tells */
 	row.status = "drill-failed";
 	if (i == (size_t)-1) {
 		row.message = ops_xstrdup("no valid generation to drill");
@@ -1578,8 +1613,18 @@ cmd_check(struct opts *o, int argc, char **argv)
 		return OPS_PLUGIN_UNKNOWN;
 	}
 	while (idx[0] >= 0 && (x = ops_tsv_next(&r, &err)) != 0) {
-		if (x != 1)
+		if (x == OPS_TSV_BAD) {
+			ops_err_report(&err); /* FILE:LINE on stderr */
+			ops_err_clear(&err);
 			continue;
+		}
+		if (x < 0) {
+			printf("OPSBACKUP UNKNOWN - %s\n", err.msg);
+			ops_tsv_close(&r);
+			free(path);
+			bk_set_release(&s);
+			return OPS_PLUGIN_UNKNOWN;
+		}
 		if (strcmp(r.f[idx[1]], s.name) != 0)
 			continue;
 		if (strcmp(r.f[idx[3]], "ok") != 0 &&
@@ -1708,7 +1753,7 @@ main(int argc, char **argv)
 	plugin = strcmp(argv[k], "check") == 0;
 	ops_err_clear(&err);
 	if (ops_cli_setup(&o.cli, OPS_CLI_NEED_DIR, &err) < 0 ||
-	    bk_seal_key(&o.cli.conf, &o.key, &err) < 0 ||
+	    (!plugin && bk_seal_key(&o.cli.conf, &o.key, &err) < 0) ||
 	    ops_clock_init(&err) < 0) {
 		if (plugin) {
 			printf("OPSBACKUP UNKNOWN - %s\n", err.msg);

@@ -434,6 +434,7 @@ read_members(struct rctx *c, struct archive *a, struct bk_sha *fsha)
 				ops_warn("%s: %s", path,
 				    archive_error_string(x));
 			record(c->created, path);
+			r->extracted++;
 		}
 		if (t == BK_FILE) {
 			const void *buf;

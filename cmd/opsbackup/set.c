@@ -144,6 +144,33 @@ bk_set_load(struct bk_set *s, const struct ops_conf *c, const char *name,
 			l--;
 		s->source[s->nsource++] = ops_xstrndup(vals[i], l);
 	}
+	for (i = 0; i < s->nsource; i++) {
+		size_t j;
+
+		for (j = 0; j < s->nsource; j++) {
+			size_t l = strlen(s->source[j]);
+
+			if (i == j)
+				continue;
+			bool same = strcmp(s->source[i], s->source[j]) == 0;
+			bool inside = !same &&
+				      (strcmp(s->source[j], "/") == 0 ||
+					  (strncmp(s->source[i], s->source[j],
+					       l) == 0 &&
+					      s->source[i][l] == '/'));
+
+			if ((same && j < i) || inside) {
+				char msg[600];
+
+				snprintf(msg, sizeof(msg),
+				    "%.250s is %s %.250s (it would be stored "
+				    "twice)",
+				    s->source[i], same ? "the same as" : "inside",
+				    s->source[j]);
+				return bad(c, name, "source", err, msg);
+			}
+		}
+	}
 	n = ops_conf_get_all(c, "backup", name, "exclude", vals, 1024);
 	if (n > 1024)
 		return bad(c, name, "exclude", err, "more than 1024 globs");

@@ -76,6 +76,19 @@ t_ok "restore --path one directory" opsbackup restore www "$T_TMP/r2" --path "$r
 t_ok "it is there" test -d "$T_TMP/r2/$SRC/links"
 t_ok "nothing else" test ! -e "$T_TMP/r2/$SRC/big.bin"
 
+t_exit "restore --path that matches nothing fails" 3 opsbackup restore www "$T_TMP/r2b" --path no/such/dir
+t_grep "and says so" "nothing in it under --path no/such/dir" "$T_TMP/.out"
+
+# --- overlapping sources are a configuration error
+cat >"$T_TMP/ov.conf" <<EOF
+[backup "ov"]
+source = $SRC
+source = $SRC/links
+dest = $T_TMP/ovdest
+EOF
+t_exit "a source inside another is refused" 2 opsbackup -c "$T_TMP/ov.conf" run ov
+t_grep "naming file, line and both" "ov.conf:3: source in [backup \"ov\"]: $SRC/links is inside $SRC" "$T_TMP/.err"
+
 # --- pre command
 cat >>"$OPS_CONF" <<EOF
 [backup "db"]

@@ -66,6 +66,17 @@ t_exit "without --fallback the damaged newest fails (exit 3)" 3 \
 	opsbackup restore plain latest "$T_TMP/r2"
 t_ok "and leaves the directory empty" sh -c "[ -z \"\$(ls -A '$T_TMP/r2')\" ]"
 
+# --- --force into a directory with files: a failed attempt takes away
+# what it wrote, never what was there
+mkdir -p "$T_TMP/r5$SRC/etc"
+echo keep-me >"$T_TMP/r5/mine.txt"
+echo keep-me-too >"$T_TMP/r5$SRC/etc/local.conf"
+t_exit "restore --force of the damaged newest fails" 3 \
+	opsbackup restore plain latest "$T_TMP/r5" --force
+t_ok "a file that was there stays" test -f "$T_TMP/r5/mine.txt"
+t_ok "a file that was there, inside a directory of the archive, stays" \
+	test -f "$T_TMP/r5$SRC/etc/local.conf"
+
 # --- zstd: a flipped byte in the compressed stream
 Z3=$DEST/z-20261123T020000.tar.zst
 size=$(stat -c %s "$Z3")
