@@ -753,6 +753,9 @@ run_gen(const struct opts *o, const struct bk_set *s, struct bk_dest *d,
 		goto out;
 	ops_info(2, "%s: archive written and checked in %lld ms", s->name,
 	    (long long)(ops_clock_mono_ms() - t0));
+	/* synced: out of the page cache, so that the next verify reads the
+	 * disk (and a nightly backup does not push out everything else) */
+	(void)posix_fadvise(afd, 0, 0, POSIX_FADV_DONTNEED);
 	row->files = wr.files;
 	row->bytes = wr.bytes;
 	row->stored = wr.stored;
