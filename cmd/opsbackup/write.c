@@ -179,30 +179,47 @@ out_write(struct archive *a, void *ctx, const void *p, size_t n)
 }
 
 /*
- * ---- the compressor thread ----
+ * ---- the compressor threads ----
  *
- * libarchive writes the tar stream uncompressed into a ring of ZSLOTS
- * buffers of 1 MiB; a second thread compresses them in order through
- * ops_zw (libarchive's own filter, one thread, a few MiB of state) into
- * out_write.  So reading and hashing overlap with compressing in bounded
- * memory (libzstd's own worker threads would need 70 MiB more here).
+ * libarchive writes the tar stream uncompressed into a ring of slots of
+ * ZSLOT bytes, and compressor threads compress them through ops_zw
+ * (libarchive's own filters), so that reading and hashing overlap with
+ * compressing in bounded memory.  zstd: one thread per CPU, each slot
+ * compressed on its own into a zstd frame of its own (a zstd stream may
+ * hold many frames; every reader reads them in order) and written out in
+ * slot order.  gzip, xz, bzip2: one thread, one stream.
  */
-#define ZSLOTS 4
-#define ZSLOT (1024 * 1024)
+#define ZSLOT (2 * 1024 * 1024)
+#define ZSLOTS_MAX 16
+#define ZTHREADS_MAX 8
+
+enum zstate { Z_EMPTY, Z_FILLED, Z_BUSY, Z_DONE };
+
+struct zslot {
+	char *in;
+	size_t len;
+	struct ops_buf out; /* chunked: the slot's compressed frame */
+	enum zstate state;
+};
 
 struct zpipe {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	char *buf[ZSLOTS];
-	size_t len[ZSLOTS];
-	size_t head, count; /* filled slots: head .. head+count-1 */
+	struct zslot slot[ZSLOTS_MAX];
+	size_t nslot;
 	size_t fill;        /* the slot the writer fills */
-	bool end, failed;
-	struct ops_zw *zw;
+	size_t next;        /* the next slot a thread takes */
+	size_t head;        /* the oldest slot not written out yet */
+	bool end, failed, writing;
+	bool chunked;       /* zstd: a frame per slot, several threads */
+	enum ops_z z;
+	int level;
+	struct ops_zw *zw;  /* one stream (not chunked) */
 	struct archive *a;  /* for out_write's errors */
 	struct out *out;
-	struct ops_err err; /* the thread's failure */
-	pthread_t th;
+	struct ops_err err; /* the first failure of a thread */
+	pthread_t th[ZTHREADS_MAX];
+	int nth;
 	bool started;
 };
 
@@ -218,61 +235,130 @@ zsink(void *ctx, const void *p, size_t n)
 	return 0;
 }
 
+static int
+buf_sink(void *ctx, const void *p, size_t n)
+{
+	if (ops_buf_add(ctx, p, n) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+/* Under the lock: record a failure and wake everybody. */
+static void
+zfail(struct zpipe *z, const struct ops_err *err)
+{
+	if (!z->failed && err)
+		z->err = *err;
+	z->failed = true;
+	pthread_cond_broadcast(&z->cv);
+}
+
+/* Under the lock: write out the finished slots at the head, in order,
+ * unless another thread is at it. */
+static void
+zflush(struct zpipe *z)
+{
+	while (!z->writing && !z->failed &&
+	       z->slot[z->head].state == Z_DONE) {
+		struct zslot *sl = &z->slot[z->head];
+		int rc;
+
+		z->writing = true;
+		pthread_mutex_unlock(&z->mu);
+		rc = zsink(z, sl->out.data, sl->out.len);
+		pthread_mutex_lock(&z->mu);
+		z->writing = false;
+		if (rc < 0) {
+			struct ops_err e;
+
+			ops_err_clear(&e);
+			ops_err_set(&e, OPS_EXIT_FAIL, "cannot write the "
+						       "archive:");
+			zfail(z, &e);
+			return;
+		}
+		ops_buf_reset(&sl->out);
+		sl->state = Z_EMPTY;
+		z->head = (z->head + 1) % z->nslot;
+		pthread_cond_broadcast(&z->cv);
+	}
+}
+
+/* Compress one slot on its own into its frame. */
+static int
+zchunk(struct zpipe *z, struct zslot *sl, struct ops_err *err)
+{
+	struct ops_zw *zw;
+
+	if (ops_zw_open(&zw, z->z, z->level, buf_sink, &sl->out, err) < 0)
+		return -1;
+	if (ops_zw_write(zw, sl->in, sl->len, err) < 0) {
+		ops_zw_abort(zw);
+		return -1;
+	}
+	return ops_zw_close(zw, NULL, NULL, err);
+}
+
 static void *
 zmain(void *arg)
 {
 	struct zpipe *z = arg;
-	size_t i, n;
-	int rc = 0;
+	struct ops_err err;
 
+	pthread_mutex_lock(&z->mu);
 	for (;;) {
-		pthread_mutex_lock(&z->mu);
-		while (z->count == 0 && !z->end)
+		struct zslot *sl;
+		int rc;
+
+		while (!z->failed && z->slot[z->next].state != Z_FILLED &&
+		       !z->end)
 			pthread_cond_wait(&z->cv, &z->mu);
-		if (z->failed) {
-			pthread_mutex_unlock(&z->mu);
-			return NULL; /* the writer gave up */
-		}
-		if (z->count == 0) {
-			pthread_mutex_unlock(&z->mu);
+		if (z->failed ||
+		    (z->end && z->slot[z->next].state != Z_FILLED))
+			break;
+		sl = &z->slot[z->next];
+		sl->state = Z_BUSY;
+		z->next = (z->next + 1) % z->nslot;
+		pthread_mutex_unlock(&z->mu);
+		ops_err_clear(&err);
+		if (z->chunked)
+			rc = zchunk(z, sl, &err);
+		else
+			rc = ops_zw_write(z->zw, sl->in, sl->len, &err);
+		pthread_mutex_lock(&z->mu);
+		if (rc < 0) {
+			zfail(z, &err);
 			break;
 		}
-		i = z->head;
-		n = z->len[i];
-		pthread_mutex_unlock(&z->mu);
-		rc = ops_zw_write(z->zw, z->buf[i], n, &z->err);
-		pthread_mutex_lock(&z->mu);
-		z->head = (z->head + 1) % ZSLOTS;
-		z->count--;
-		if (rc < 0)
-			z->failed = true;
-		pthread_cond_broadcast(&z->cv);
-		pthread_mutex_unlock(&z->mu);
-		if (rc < 0)
-			return NULL;
+		sl->len = 0;
+		if (z->chunked) {
+			sl->state = Z_DONE;
+			zflush(z);
+		} else {
+			sl->state = Z_EMPTY; /* written by zsink already */
+			z->head = (z->head + 1) % z->nslot;
+			pthread_cond_broadcast(&z->cv);
+		}
 	}
-	if (ops_zw_close(z->zw, NULL, NULL, &z->err) < 0) {
-		pthread_mutex_lock(&z->mu);
-		z->failed = true;
-		pthread_mutex_unlock(&z->mu);
-	}
-	z->zw = NULL;
+	pthread_mutex_unlock(&z->mu);
 	return NULL;
 }
 
-/* Hand the slot being filled to the compressor; wait for a free one. */
+/* Hand the slot being filled to the threads; wait for the next one to be
+ * free. */
 static int
 zpublish(struct zpipe *z)
 {
 	int rc = 0;
 
 	pthread_mutex_lock(&z->mu);
-	z->count++;
+	z->slot[z->fill].state = Z_FILLED;
+	z->fill = (z->fill + 1) % z->nslot;
 	pthread_cond_broadcast(&z->cv);
-	while (z->count == ZSLOTS && !z->failed)
+	while (z->slot[z->fill].state != Z_EMPTY && !z->failed)
 		pthread_cond_wait(&z->cv, &z->mu);
-	z->fill = (z->head + z->count) % ZSLOTS;
-	z->len[z->fill] = 0;
 	if (z->failed)
 		rc = -1;
 	pthread_mutex_unlock(&z->mu);
@@ -287,14 +373,15 @@ zpipe_write(struct archive *a, void *ctx, const void *p, size_t n)
 	size_t left = n;
 
 	while (left > 0) {
-		size_t room = ZSLOT - z->len[z->fill];
+		struct zslot *sl = &z->slot[z->fill];
+		size_t room = ZSLOT - sl->len;
 		size_t k = left < room ? left : room;
 
-		memcpy(z->buf[z->fill] + z->len[z->fill], q, k);
-		z->len[z->fill] += k;
+		memcpy(sl->in + sl->len, q, k);
+		sl->len += k;
 		q += k;
 		left -= k;
-		if (z->len[z->fill] == ZSLOT && zpublish(z) < 0) {
+		if (sl->len == ZSLOT && zpublish(z) < 0) {
 			archive_set_error(a, EIO, "compression failed");
 			return -1;
 		}
@@ -306,29 +393,48 @@ static int
 zpipe_start(struct zpipe *z, const struct bk_set *s, struct out *out,
     struct archive *a, struct ops_err *err)
 {
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t i;
+	int k;
 
 	memset(z, 0, sizeof(*z));
 	z->out = out;
 	z->a = a;
-	if (ops_zw_open(&z->zw, s->z, s->level, zsink, z, err) < 0)
+	z->z = s->z;
+	z->level = s->level;
+	z->chunked = s->z == OPS_Z_ZSTD;
+	z->nth = z->chunked ? (int)(ncpu < 1 ? 1
+				    : ncpu > ZTHREADS_MAX ? ZTHREADS_MAX
+							  : ncpu)
+			    : 1;
+	z->nslot = (size_t)(2 * z->nth + 1);
+	if (z->nslot > ZSLOTS_MAX)
+		z->nslot = ZSLOTS_MAX;
+	if (!z->chunked &&
+	    ops_zw_open(&z->zw, s->z, s->level, zsink, z, err) < 0)
 		return -1;
-	for (i = 0; i < ZSLOTS; i++)
-		z->buf[i] = ops_xmalloc(ZSLOT);
+	for (i = 0; i < z->nslot; i++) {
+		z->slot[i].in = ops_xmalloc(ZSLOT);
+		ops_buf_init(&z->slot[i].out, 0);
+	}
 	if (pthread_mutex_init(&z->mu, NULL) != 0 ||
-	    pthread_cond_init(&z->cv, NULL) != 0 ||
-	    pthread_create(&z->th, NULL, zmain, z) != 0)
-		ops_fatal(OPS_EXIT_FAIL, "cannot start the compressor thread");
+	    pthread_cond_init(&z->cv, NULL) != 0)
+		ops_fatal(OPS_EXIT_FAIL, "cannot start the compressor");
+	for (k = 0; k < z->nth; k++)
+		if (pthread_create(&z->th[k], NULL, zmain, z) != 0)
+			ops_fatal(OPS_EXIT_FAIL,
+			    "cannot start a compressor thread");
 	z->started = true;
 	return 0;
 }
 
-/* Flush the last slot, wait for the thread; -1 with err if it failed. */
+/* Hand over the last slot, wait for the threads, end the stream; -1 with
+ * err when a thread failed.  With !ok, only stop them. */
 static int
 zpipe_finish(struct zpipe *z, bool ok, struct ops_err *err)
 {
 	size_t i;
-	int rc = 0;
+	int k, rc = 0;
 
 	if (!z->started) {
 		ops_zw_abort(z->zw);
@@ -336,22 +442,38 @@ zpipe_finish(struct zpipe *z, bool ok, struct ops_err *err)
 		return ok ? 0 : -1;
 	}
 	pthread_mutex_lock(&z->mu);
-	if (ok && z->len[z->fill] > 0)
-		z->count++;
+	if (ok && z->slot[z->fill].len > 0) {
+		z->slot[z->fill].state = Z_FILLED;
+		z->fill = (z->fill + 1) % z->nslot;
+	}
 	if (!ok)
 		z->failed = true; /* nothing more to compress */
 	z->end = true;
 	pthread_cond_broadcast(&z->cv);
 	pthread_mutex_unlock(&z->mu);
-	pthread_join(z->th, NULL);
+	for (k = 0; k < z->nth; k++)
+		pthread_join(z->th[k], NULL);
+	if (ok && !z->failed && z->zw) {
+		if (ops_zw_close(z->zw, NULL, NULL, &z->err) < 0)
+			z->failed = true;
+		z->zw = NULL; /* freed by close either way */
+	}
+	if (ok && !z->failed) {
+		for (i = 0; i < z->nslot; i++)
+			if (z->slot[i].state != Z_EMPTY)
+				z->failed = true; /* not reached */
+	}
 	if (z->failed && ok) {
 		*err = z->err;
+		if (err->code == 0)
+			ops_err_set(err, OPS_EXIT_FAIL, "compression failed");
 		rc = -1;
 	}
 	ops_zw_abort(z->zw);
-	z->zw = NULL;
-	for (i = 0; i < ZSLOTS; i++)
-		free(z->buf[i]);
+	for (i = 0; i < z->nslot; i++) {
+		free(z->slot[i].in);
+		ops_buf_release(&z->slot[i].out);
+	}
 	pthread_mutex_destroy(&z->mu);
 	pthread_cond_destroy(&z->cv);
 	z->started = false;
