@@ -158,7 +158,7 @@ t_ok "that generation verifies (it holds what was read)" opsbackup verify www 20
 
 # --- seals with a key
 umask 077
-head -c 32 /dev/urandom >"$T_TMP/seal.key"
+head -c 32 /dev/urandom | base64 >"$T_TMP/seal.key"
 chmod 600 "$T_TMP/seal.key"
 cat >>"$OPS_CONF" <<EOF
 [backup]
