@@ -32,6 +32,7 @@ compress = none
 keep = 2
 EOF
 
+# shellcheck disable=SC2317 # called through t_ok
 run() {
 	r_at=$1
 	shift
