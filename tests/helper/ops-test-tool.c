@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: MIT
  *
  * Not installed.  One subcommand per lib feature a shell test needs to
- * drive directly; each uses only lib/.  Exit status: 0 done, 2 usage,
+ * drive directly; each uses lib/ (vercmp: a cmd/ part).  Exit status: 0 done, 2 usage,
  * 3 the lib call failed (its message on stderr).
  *
  *   ssh-run  [OPTS] HOST PORT CMD          remote stdout to stdout, remote
@@ -22,6 +22,8 @@
  *   ssh-mkdir [OPTS] HOST PORT PATH...    mode 0750
  * The last four run every operand on one session, go on after a failed
  * one (its message on stderr) and then exit 3.
+ *   vercmp deb|rpm|evr                    reads "A<TAB>B" lines, prints
+ *             -1, 0 or 1 for each (cmd/opspatch-check/vercmp.c)
  *
  * OPTS: --known-hosts FILE, --identity FILE, --passphrase-file FILE,
  * --no-agent, --accept-new-hostkey, --timeout MS (default 10000; the
@@ -49,6 +51,8 @@
 #include "fsx.h"
 #include "num.h"
 #include "ssh.h"
+
+#include "../../cmd/opspatch-check/vercmp.h"
 
 struct sshargs {
 	struct ops_ssh_opts o;
@@ -422,10 +426,48 @@ cmd_ssh_mkdir(int argc, char **argv, struct sshargs *a)
 	return sftp_each(argc, argv, a, OP_MKDIR);
 }
 
+static int
+cmd_vercmp(int argc, char **argv, struct sshargs *a)
+{
+	int (*cmp)(const char *, const char *);
+	char *line = NULL, *tab;
+	size_t cap = 0;
+	ssize_t n;
+
+	(void)a;
+	if (argc != 2)
+		return usage("vercmp: deb, rpm or evr");
+	if (strcmp(argv[1], "deb") == 0)
+		cmp = vc_deb;
+	else if (strcmp(argv[1], "rpm") == 0)
+		cmp = vc_rpm;
+	else if (strcmp(argv[1], "evr") == 0)
+		cmp = vc_rpm_evr;
+	else
+		return usage("vercmp: deb, rpm or evr");
+	while ((n = getline(&line, &cap, stdin)) > 0) {
+		int c;
+
+		if (line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		tab = strchr(line, '\t');
+		if (tab == NULL) {
+			free(line);
+			return usage("vercmp: lines are A<TAB>B");
+		}
+		*tab = '\0';
+		c = cmp(line, tab + 1);
+		printf("%d\n", (c > 0) - (c < 0));
+	}
+	free(line);
+	return OPS_EXIT_OK;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int, char **, struct sshargs *);
 } cmds[] = {
+	{"vercmp", cmd_vercmp},
 	{"ssh-run", cmd_ssh_run},
 	{"ssh-echo", cmd_ssh_echo},
 	{"sftp-put", cmd_sftp_put},
