@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "exitcode.h"
+#include "hostspec.h"
 #include "mem.h"
 #include "num.h"
 
@@ -60,47 +61,16 @@ bad(const struct ops_conf *c, const char *name, const char *key,
 static int
 parse_sftp(struct bk_set *s, const char *url, const char **why)
 {
-	const char *p = url + strlen("sftp://"), *at, *slash, *hs, *he;
-	long long port = 22;
+	const char *p = url + strlen("sftp://"), *slash;
 
 	slash = strchr(p, '/');
 	if (slash == NULL || slash[1] == '\0')
 		return *why = "write sftp://[user@]host[:port]/path", -1;
-	at = memchr(p, '@', (size_t)(slash - p));
-	if (at) {
-		if (at == p)
-			return *why = "empty user name", -1;
-		s->user = ops_xstrndup(p, (size_t)(at - p));
-		p = at + 1;
-	}
-	if (*p == '[') {
-		hs = p + 1;
-		he = memchr(hs, ']', (size_t)(slash - hs));
-		if (he == NULL)
-			return *why = "unclosed [ in the host", -1;
-		p = he + 1;
-	} else {
-		hs = p;
-		for (he = p; he < slash && *he != ':'; he++)
-			;
-		p = he;
-	}
-	if (he == hs)
-		return *why = "empty host", -1;
-	s->host = ops_xstrndup(hs, (size_t)(he - hs));
-	if (p < slash) {
-		char tmp[16];
-
-		if (*p != ':' || slash - p - 1 <= 0 || slash - p - 1 > 6)
-			return *why = "bad port", -1;
-		memcpy(tmp, p + 1, (size_t)(slash - p - 1));
-		tmp[slash - p - 1] = '\0';
-		if (ops_parse_int(tmp, 1, 65535, &port, why) < 0)
-			return *why = "bad port", -1;
-	} else if (p != slash) {
-		return *why = "bad host", -1;
-	}
-	s->port = (int)port;
+	if (ops_hostspec(p, (size_t)(slash - p), &s->user, &s->host,
+		&s->port, why) < 0)
+		return -1;
+	if (s->port == 0)
+		s->port = 22;
 	s->dir = ops_xstrdup(slash);
 	s->sftp = true;
 	return 0;
