@@ -129,11 +129,22 @@ numcmp(const char *a, const char *ae, const char *b, const char *be)
 	return (c > 0) - (c < 0);
 }
 
+/* dpkg's blank version: "" or "<unknown>" */
+static bool
+blank_version(const char *v)
+{
+	return *v == '\0' || strcmp(v, "<unknown>") == 0;
+}
+
 int
 vc_deb(const char *a, const char *b)
 {
 	struct debv x, y;
 	int c;
+
+	/* dpkg: a blank version is lower than any other */
+	if (blank_version(a) || blank_version(b))
+		return blank_version(b) - blank_version(a);
 
 	deb_split(a, &x);
 	deb_split(b, &y);

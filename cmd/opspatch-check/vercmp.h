@@ -8,7 +8,8 @@
  * char with '~' before everything (the end included), letters before
  * the other characters, then runs of digits compare as numbers (leading
  * zeros dropped, any length: no overflow).  A missing revision is "",
- * which equals "0".
+ * which equals "0".  An empty version (or dpkg's "<unknown>") is lower
+ * than any other, as in dpkg --compare-versions.
  *
  * rpm (rpm 4.18's rpmvercmp and rpmverCmp): segments of digits or of
  * ASCII letters, separators skipped; '~' sorts before everything, '^'

@@ -74,13 +74,19 @@ if command -v rpm >/dev/null 2>&1; then
 	cat >vc.lua <<'EOF'
 for l in io.lines("pairs.tsv") do
 	local a, b = l:match("^([^\t]*)\t(.*)$")
-	io.write(rpm.vercmp(a, b), "\n")
+	local ok, r = pcall(rpm.vercmp, a, b)
+	io.write(ok and r or "x", "\n")
 end
 EOF
-	rpm --eval "%{lua: dofile('$T_TMP/vc.lua')}" 2>rpm.err | sed '/^$/d' >want.rpm
-	"$TOOL" vercmp evr <pairs.tsv >ours.rpm
-	t_lines "rpm answered every pair" "$N" want.rpm
-	t_cmp "vercmp evr agrees with rpm.vercmp (rpm 4.18) on every pair" want.rpm ours.rpm
+	rpm --eval "%{lua: dofile('$T_TMP/vc.lua')}" 2>rpm.err | sed '/^$/d' >rpm.out
+	"$TOOL" vercmp evr <pairs.tsv >ours.all
+	t_lines "rpm answered every pair" "$N" rpm.out
+	# rpm refuses some versions (an empty one): those pairs are left out
+	paste rpm.out ours.all | awk -F'\t' '$1 != "x"' >both.rpm
+	t_diag "rpm ordered $(wc -l <both.rpm) of $N pairs"
+	cut -f1 both.rpm >want.rpm
+	cut -f2 both.rpm >ours.rpm
+	t_cmp "vercmp evr agrees with rpm.vercmp (rpm 4.18) on every pair it orders" want.rpm ours.rpm
 else
 	t_pass "rpm not installed: rpm pairs skipped (apt-get install rpm)"
 	t_pass "rpm not installed"
