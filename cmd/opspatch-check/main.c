@@ -2,11 +2,12 @@
  * opspatch-check - what is installed where, and exact version ordering
  * SPDX-License-Identifier: MIT
  *
- * Built so far (SPEC 5.4): "vercmp" (vercmp.c) and "inventory" (pkg.c:
- * the local dpkg database or rpm, remote hosts over SSH, and the
- * hand-kept software.tsv, into DATADIR/inventory.tsv).  The feeds
- * (fetch, import), scan, applied, decide and pending come next; see
- * opspatch-check(1).
+ * Built so far (SPEC 5.4): "vercmp" (vercmp.c), "inventory" (pkg.c: the
+ * local dpkg database or rpm, remote hosts over SSH, and the hand-kept
+ * software.tsv, into DATADIR/inventory.tsv) and "applied" (applied.c:
+ * dpkg's and apt's logs, rotations included, locally or over SSH, into
+ * DATADIR/applied.tsv).  The feeds (fetch, import), scan, decide and
+ * pending come next; see opspatch-check(1).
  */
 #include "compat.h"
 
@@ -15,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,21 +24,27 @@
 #include "atomic.h"
 #include "cli.h"
 #include "clock.h"
+#include "compress.h"
 #include "exitcode.h"
 #include "fsx.h"
 #include "hostspec.h"
 #include "mem.h"
 #include "out.h"
 #include "ssh.h"
+#include "store.h"
 #include "tsv.h"
 
+#include "applied.h"
 #include "pkg.h"
 #include "vercmp.h"
 
 static const char usage_text[] =
     "usage: opspatch-check vercmp [--rpm] a op b\n"
     "       opspatch-check [-v] [-d dir] [-c file] inventory "
-    "[--status file] [--accept-new-hostkey] [host ...]\n";
+    "[--status file] [--accept-new-hostkey] [host ...]\n"
+    "       opspatch-check [-v] [-d dir] [-c file] applied [--log file]... "
+    "[--format tsv|csv|excel|json|text] [--no-header] "
+    "[--accept-new-hostkey] [host ...]\n";
 
 #define INVENTORY "inventory.tsv"
 #define SOFTWARE "software.tsv"
@@ -52,6 +60,7 @@ enum {
 	OPT_RPM = OPS_OPT_CMD,
 	OPT_STATUS,
 	OPT_ACCEPT_NEW,
+	OPT_LOG,
 };
 
 static const struct option longopts[] = {
@@ -59,6 +68,7 @@ static const struct option longopts[] = {
     {"rpm", no_argument, NULL, OPT_RPM},
     {"status", required_argument, NULL, OPT_STATUS},
     {"accept-new-hostkey", no_argument, NULL, OPT_ACCEPT_NEW},
+    {"log", required_argument, NULL, OPT_LOG},
     {NULL, 0, NULL, 0},
 };
 
@@ -66,6 +76,8 @@ struct opts {
 	struct ops_cli cli;
 	bool rpm, accept_new;
 	const char *status;
+	char **logs;
+	size_t nlogs, caplogs;
 	struct ops_buf pass;
 };
 
@@ -203,6 +215,31 @@ collect_local(struct opts *o, struct inv_host *h, struct ops_err *err)
 	return rc;
 }
 
+/* A session to host with the [ssh] settings. */
+static int
+ssh_open(struct opts *o, const char *user, const char *host, int port,
+    struct ops_ssh **s, struct ops_err *err)
+{
+	struct ops_ssh_opts so;
+	bool agent = true;
+
+	if (ops_conf_get_bool(&o->cli.conf, "ssh", NULL, "agent", &agent,
+		err) < 0)
+		return -1;
+	memset(&so, 0, sizeof(so));
+	so.host = host;
+	so.port = port;
+	so.user = user ? user : ops_conf_get(&o->cli.conf, "ssh", NULL, "user");
+	so.known_hosts = ops_conf_get(&o->cli.conf, "ssh", NULL, "known-hosts");
+	so.identity = ops_conf_get(&o->cli.conf, "ssh", NULL, "identity");
+	so.passphrase = o->pass.len ? o->pass.data
+				    : getenv("OPS_SSH_PASSPHRASE");
+	so.no_agent = !agent;
+	so.accept_new = o->accept_new;
+	so.deadline = ops_clock_mono_ms() + 30000;
+	return ops_ssh_open(s, &so, err);
+}
+
 /* ssh://[user@]host[:port] (or a bare host) */
 static int
 collect_remote(struct opts *o, const char *spec, struct inv_host *h,
@@ -210,12 +247,10 @@ collect_remote(struct opts *o, const char *spec, struct inv_host *h,
 {
 	const char *p = spec, *why;
 	char *user = NULL, *host = NULL;
-	struct ops_ssh_opts so;
 	struct ops_ssh_exec x;
 	struct ops_ssh *s = NULL;
 	struct ops_buf cmd;
 	const char *nl;
-	bool agent = true;
 	int port, rc = -1;
 
 	if (strncmp(p, "ssh://", 6) == 0)
@@ -229,21 +264,7 @@ collect_remote(struct opts *o, const char *spec, struct inv_host *h,
 	memset(&x, 0, sizeof(x));
 	ops_buf_init(&x.out, (size_t)256 << 20);
 	ops_buf_init(&x.err, 64 * 1024);
-	if (ops_conf_get_bool(&o->cli.conf, "ssh", NULL, "agent", &agent,
-		err) < 0)
-		goto out;
-	memset(&so, 0, sizeof(so));
-	so.host = host;
-	so.port = port;
-	so.user = user ? user : ops_conf_get(&o->cli.conf, "ssh", NULL, "user");
-	so.known_hosts = ops_conf_get(&o->cli.conf, "ssh", NULL, "known-hosts");
-	so.identity = ops_conf_get(&o->cli.conf, "ssh", NULL, "identity");
-	so.passphrase = o->pass.len ? o->pass.data
-				    : getenv("OPS_SSH_PASSPHRASE");
-	so.no_agent = !agent;
-	so.accept_new = o->accept_new;
-	so.deadline = ops_clock_mono_ms() + 30000;
-	if (ops_ssh_open(&s, &so, err) < 0)
+	if (ssh_open(o, user, host, port, &s, err) < 0)
 		goto out;
 	/* a fixed command: the formats are quoted, nothing else varies */
 	ops_buf_puts(&cmd, "if command -v dpkg-query >/dev/null 2>&1; then "
@@ -514,6 +535,355 @@ out:
 	return rc;
 }
 
+
+/* ---- applied ---- */
+
+#define APPLIED "applied.tsv"
+static const char *const ap_cols[] = {"ts", "host", "package", "from", "to",
+    "action", "source"};
+#define NAP (sizeof(ap_cols) / sizeof(ap_cols[0]))
+
+/* Read file (plain or compressed) whole into l. */
+static int
+read_log(const char *file, struct ap_log *l, struct ops_err *err)
+{
+	struct ops_zr *zr = NULL;
+	struct ops_buf b;
+	char chunk[65536];
+	ssize_t n;
+	int fd, rc = -1;
+
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ops_err_set(err, OPS_EXIT_FAIL, "%s:", file);
+	ops_buf_init(&b, (size_t)1 << 30);
+	if (ops_zr_open(&zr, fd, file, err) < 0)
+		goto out;
+	while ((n = ops_zr_read(zr, chunk, sizeof(chunk), err)) > 0)
+		if (ops_buf_add(&b, chunk, (size_t)n) < 0) {
+			ops_err_set(err, OPS_EXIT_FAIL, "%s: larger than 1 GiB",
+			    file);
+			goto out;
+		}
+	if (n < 0)
+		goto out;
+	rc = ap_log_add(l, file, b.data ? b.data : "", b.len, err);
+out:
+	if (zr)
+		ops_zr_close(zr);
+	close(fd);
+	ops_buf_release(&b);
+	return rc;
+}
+
+/* The local logs: --log files, else every rotation of dpkg.log and of
+ * apt's history.log. */
+static int
+local_logs(struct opts *o, struct ap_log *l, struct ops_err *err)
+{
+	static const char *const pats[] = {"/var/log/dpkg.log*",
+	    "/var/log/apt/history.log*"};
+	size_t i, k;
+
+	if (o->nlogs > 0) {
+		for (i = 0; i < o->nlogs; i++)
+			if (read_log(o->logs[i], l, err) < 0)
+				return -1;
+		return 0;
+	}
+	for (k = 0; k < sizeof(pats) / sizeof(pats[0]); k++) {
+		glob_t g;
+
+		if (glob(pats[k], 0, NULL, &g) != 0)
+			continue;
+		for (i = 0; i < g.gl_pathc; i++)
+			if (read_log(g.gl_pathv[i], l, err) < 0) {
+				globfree(&g);
+				return -1;
+			}
+		globfree(&g);
+	}
+	return 0;
+}
+
+/* Over SSH: each log printed after a "#ops log NAME" line. */
+static int
+remote_logs(struct opts *o, const char *spec, char **hostname,
+    struct ap_log *l, struct ops_err *err)
+{
+	const char *p = spec, *why, *q, *end;
+	char *user = NULL, *host = NULL;
+	struct ops_ssh_exec x;
+	struct ops_ssh *s = NULL;
+	int port, rc = -1;
+
+	if (strncmp(p, "ssh://", 6) == 0)
+		p += 6;
+	if (ops_hostspec(p, strlen(p), &user, &host, &port, &why) < 0)
+		return ops_err_set(err, OPS_EXIT_USAGE,
+		    "%s: %s (write ssh://[user@]host[:port])", spec, why);
+	*hostname = ops_xstrdup(host);
+	memset(&x, 0, sizeof(x));
+	ops_buf_init(&x.out, (size_t)512 << 20);
+	ops_buf_init(&x.err, 64 * 1024);
+	if (ssh_open(o, user, host, port, &s, err) < 0)
+		goto out;
+	/* a fixed command; zcat for the compressed rotations */
+	if (ops_ssh_run(s,
+		"for f in /var/log/dpkg.log* /var/log/apt/history.log*; do "
+		"[ -f \"$f\" ] || continue; echo \"#ops log $f\"; "
+		"case $f in *.gz) zcat \"$f\" ;; *) cat \"$f\" ;; esac; "
+		"echo; done",
+		NULL, 0, ops_clock_mono_ms() + SSH_STEP_MS, &x, err) < 0)
+		goto out;
+	if (x.status != 0 || x.truncated) {
+		ops_err_set(err, OPS_EXIT_FAIL, "%s: reading the logs %s (%.200s)",
+		    spec, x.truncated ? "gave too much" : "failed",
+		    ops_buf_cstr(&x.err));
+		goto out;
+	}
+	/* split at the marker lines */
+	p = x.out.data ? x.out.data : "";
+	end = p + x.out.len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		char name[512];
+
+		if (nl == NULL || (size_t)(nl - p) < 9 ||
+		    memcmp(p, "#ops log ", 9) != 0) {
+			ops_err_set(err, OPS_EXIT_FAIL,
+			    "%s: unexpected output from the host", spec);
+			goto out;
+		}
+		snprintf(name, sizeof(name), "%s:%.*s", host,
+		    (int)(nl - p - 9), p + 9);
+		p = nl + 1;
+		for (q = p; q < end; q++)
+			if (*q == '\n' && (size_t)(end - q - 1) >= 9 &&
+			    memcmp(q + 1, "#ops log ", 9) == 0)
+				break;
+		if (ap_log_add(l, name, p, (size_t)(q - p), err) < 0)
+			goto out;
+		p = q < end ? q + 1 : end;
+	}
+	rc = 0;
+out:
+	if (s)
+		ops_ssh_close(s);
+	ops_buf_release(&x.out);
+	ops_buf_release(&x.err);
+	free(user);
+	free(host);
+	return rc;
+}
+
+/* keys "ts\thost\tpackage\tfrom\tto\taction" already in applied.tsv */
+static int
+known_rows(struct opts *o, char ***keys, size_t *n, struct ops_err *err)
+{
+	char *path = ops_path_join(o->cli.dir, APPLIED);
+	struct ops_tsv_reader r;
+	size_t cap = 0;
+	int idx[NAP], x, rc = 0;
+
+	*keys = NULL;
+	*n = 0;
+	if (ops_tsv_open(&r, path, OPS_TSV_MISSING_OK, err) < 0) {
+		free(path);
+		return -1;
+	}
+	free(path);
+	if (ops_tsv_columns(&r, ap_cols, idx, NAP, err) < 0) {
+		ops_tsv_close(&r);
+		return -1;
+	}
+	while (idx[0] >= 0 && (x = ops_tsv_next(&r, err)) != 0) {
+		struct ops_buf k;
+		const char *f[6];
+		size_t i;
+
+		if (x == OPS_TSV_BAD) {
+			ops_err_report(err);
+			ops_err_clear(err);
+			continue;
+		}
+		if (x < 0) {
+			rc = -1;
+			break;
+		}
+		for (i = 0; i < 6; i++)
+			f[i] = r.f[idx[i]];
+		ops_buf_init(&k, 0);
+		if (ops_tsv_row(&k, f, 6) < 0)
+			continue;
+		ops_xgrow((void **)keys, &cap, *n + 1, sizeof(**keys));
+		(*keys)[(*n)++] = ops_buf_detach(&k, NULL);
+	}
+	ops_tsv_close(&r);
+	return rc;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Print the TSV rows held in b (our own, so they read back). */
+static int
+print_rows(struct ops_out *out, struct ops_buf *b)
+{
+	struct ops_err err;
+	char *p = b->data, *end = b->data + b->len;
+
+	while (p && p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p)), *f[NAP];
+		size_t k;
+
+		*nl = '\0';
+		for (k = 0; k < NAP; k++) {
+			char *t = strchr(p, '\t');
+			ssize_t n;
+
+			if (t)
+				*t = '\0';
+			n = ops_tsv_unescape(p, strlen(p));
+			p[n < 0 ? 0 : n] = '\0';
+			f[k] = p;
+			p = t ? t + 1 : nl;
+		}
+		if (ops_out_row(out, (const char *const *)f) < 0)
+			break;
+		p = nl + 1;
+	}
+	ops_err_clear(&err);
+	if (ops_out_end(out, &err) < 0)
+		return ops_err_report(&err);
+	return OPS_EXIT_OK;
+}
+
+static int
+cmd_applied(struct opts *o, int argc, char **argv)
+{
+	static const char *const allowed[] = {"tsv", "csv", "excel", "json",
+	    "text", NULL};
+	struct ops_out_col cols[NAP];
+	size_t nh = argc > 0 ? (size_t)argc : 1, i, j, nkeys = 0;
+	char **keys = NULL;
+	struct ops_store st;
+	struct ops_buf batch, shown;
+	struct ops_out out;
+	struct ops_err err;
+	enum ops_out_fmt fmt = OPS_OUT_TSV;
+	unsigned flags = o->cli.out_flags;
+	const char *pf;
+	int rc = OPS_EXIT_OK;
+	bool store_open = false;
+
+	ops_err_clear(&err);
+	for (i = 0; i < NAP; i++) {
+		cols[i].name = ap_cols[i];
+		cols[i].label = NULL;
+		cols[i].num = false;
+	}
+	if (o->cli.format_opt && ops_out_format_parse(o->cli.format_opt,
+				     allowed, &fmt, &flags, &err) < 0)
+		return ops_err_report(&err);
+	if (argc > 0 && o->nlogs > 0) {
+		ops_warn("--log reads local files: give it without hosts");
+		return OPS_EXIT_USAGE;
+	}
+	pf = ops_conf_get(&o->cli.conf, "ssh", NULL, "password-file");
+	if (argc > 0 && pf && ops_secret_read(pf, &o->pass, &err) < 0)
+		return ops_err_report(&err);
+	if (argc > 0 && ops_ssh_init(&err) < 0)
+		return ops_err_report(&err);
+	if (ops_store_open(&st, o->cli.dir, APPLIED, ap_cols, NAP, 0640,
+		&err) < 0 ||
+	    ops_store_lock(&st, 30000, &err) < 0)
+		return ops_err_report(&err);
+	store_open = true;
+	if (known_rows(o, &keys, &nkeys, &err) < 0) {
+		rc = ops_err_report(&err);
+		goto out;
+	}
+	qsort(keys, nkeys, sizeof(*keys), cmp_str);
+	ops_buf_init(&batch, 0);
+	ops_buf_init(&shown, 0);
+	ops_out_begin(&out, stdout, fmt, flags, cols, NAP);
+	for (i = 0; i < nh; i++) {
+		struct ap_log l;
+		struct ap_row *v = NULL;
+		size_t n = 0;
+		char *host = NULL;
+		int r;
+
+		ap_log_init(&l);
+		ops_err_clear(&err);
+		if (argc == 0) {
+			host = local_host();
+			r = local_logs(o, &l, &err);
+		} else {
+			r = remote_logs(o, argv[i], &host, &l, &err);
+		}
+		if (r < 0) {
+			ops_err_prefix(&err, "%s: not read",
+			    argc ? argv[i] : "this host");
+			rc = ops_exit_worst(rc,
+			    err.code == OPS_EXIT_USAGE ? OPS_EXIT_USAGE
+						       : OPS_EXIT_FOUND);
+			ops_err_report(&err);
+			ap_log_release(&l);
+			free(host);
+			continue;
+		}
+		ap_log_list(&l, &v, &n);
+		for (j = 0; j < n; j++) {
+			char ts[OPS_RFC3339_SIZE];
+			const char *f[NAP] = {ops_rfc3339_format(v[j].ts, ts),
+			    host, v[j].package, v[j].from, v[j].to,
+			    v[j].action, v[j].source};
+			struct ops_buf k;
+			char *key;
+
+			if (ops_tsv_row(&shown, f, NAP) < 0)
+				break;
+			ops_buf_init(&k, 0);
+			if (ops_tsv_row(&k, f, 6) < 0)
+				continue;
+			key = ops_buf_detach(&k, NULL);
+			if (!bsearch(&key, keys, nkeys, sizeof(*keys),
+				cmp_str) &&
+			    ops_tsv_row(&batch, f, NAP) < 0) {
+				free(key);
+				break;
+			}
+			free(key);
+		}
+		ops_info(1, "%s: %zu changes in the logs", host, n);
+		ap_rows_free(v, n);
+		ap_log_release(&l);
+		free(host);
+	}
+	/* the store first: a reader that stops early (| head) must not
+	 * cost the new rows */
+	ops_err_clear(&err);
+	if (ops_store_append(&st, batch.data, batch.len, &err) < 0)
+		rc = ops_exit_worst(rc, ops_err_report(&err));
+	ops_buf_release(&batch);
+	ops_store_close(&st);
+	store_open = false;
+	rc = ops_exit_worst(rc, print_rows(&out, &shown));
+	ops_buf_release(&shown);
+out:
+	for (i = 0; i < nkeys; i++)
+		free(keys[i]);
+	free(keys);
+	if (store_open)
+		ops_store_close(&st);
+	return rc;
+}
+
 /* ---- main ---- */
 
 int
@@ -546,6 +916,11 @@ main(int argc, char **argv)
 		case OPT_ACCEPT_NEW:
 			o.accept_new = true;
 			break;
+		case OPT_LOG:
+			ops_xgrow((void **)&o.logs, &o.caplogs, o.nlogs + 1,
+			    sizeof(*o.logs));
+			o.logs[o.nlogs++] = optarg;
+			break;
 		default:
 			usage(OPS_EXIT_USAGE);
 		}
@@ -563,15 +938,22 @@ main(int argc, char **argv)
 			rc = ops_err_report(&err);
 		else
 			rc = cmd_inventory(&o, argc - k - 1, argv + k + 1);
+	} else if (strcmp(argv[k], "applied") == 0) {
+		if (ops_cli_setup(&o.cli, OPS_CLI_NEED_DIR, &err) < 0 ||
+		    ops_clock_init(&err) < 0)
+			rc = ops_err_report(&err);
+		else
+			rc = cmd_applied(&o, argc - k - 1, argv + k + 1);
 	} else {
-		ops_warn("unknown subcommand \"%s\" (this version has vercmp "
-			 "and inventory)",
+		ops_warn("unknown subcommand \"%s\" (this version has vercmp, "
+			 "inventory and applied)",
 		    argv[k]);
 		usage(OPS_EXIT_USAGE);
 	}
 	if (o.pass.data)
 		explicit_bzero(o.pass.data, o.pass.len);
 	ops_buf_release(&o.pass);
+	free(o.logs);
 	ops_cli_release(&o.cli);
 	if (ops_stdout_close(&err) < 0)
 		rc = ops_exit_worst(rc, ops_err_report(&err));

@@ -11,6 +11,7 @@
 
 #include "diag.h"
 
+#include "../../cmd/opspatch-check/applied.h"
 #include "../../cmd/opspatch-check/pkg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -40,6 +41,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)n;
 		}
 		pk_list_release(&l);
+	}
+	{
+		struct ap_log l;
+		struct ap_row *v = NULL;
+		struct ops_err err;
+		size_t n = 0;
+
+		ap_log_init(&l);
+		ops_err_clear(&err);
+		if (ap_log_add(&l, "log", (const char *)data, size, &err) == 0) {
+			ap_log_list(&l, &v, &n);
+			ap_rows_free(v, n);
+		}
+		ap_log_release(&l);
 	}
 	return 0;
 }
