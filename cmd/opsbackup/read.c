@@ -243,9 +243,16 @@ static const char *
 header_differs(struct archive_entry *e, const struct bk_ment *me,
     enum bk_type t)
 {
+	unsigned mask;
+
 	if (t != me->type)
 		return "type differs from the manifest";
-	if ((archive_entry_mode(e) & 07777) != me->mode)
+	/* with an access ACL, libarchive reads the group bits from the
+	 * ACL's group entry while the file's mode shows the ACL's mask */
+	mask = archive_entry_acl_count(e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS) > 0
+		   ? 07707
+		   : 07777;
+	if ((archive_entry_mode(e) & mask) != (me->mode & mask))
 		return "mode differs from the manifest";
 	if (archive_entry_uid(e) != me->uid ||
 	    archive_entry_gid(e) != me->gid)

@@ -16,6 +16,13 @@ CAT=$T_TMP/data/backups.tsv
 
 $PY "$TREE" make "$SRC" --big-mb "${BK_BIG_MB:-100}" || t_skip_all "bktree.py make failed"
 
+# POSIX ACLs on a file and a directory (a default ACL too)
+setfacl -m u:nobody:r,g:nogroup:rw "$SRC/small.txt"
+setfacl -m u:nobody:rx -d -m g:nogroup:r "$SRC/dirs"
+acl_of() { # the ACL entries of $1, without the "# file:" line
+	getfacl -p "$1" 2>/dev/null | grep -v '^# file:'
+}
+
 cat >"$OPS_CONF" <<EOF
 [backup "www"]
 source = $SRC
@@ -65,6 +72,13 @@ t_grep "one attempt line" "restore www 20261120T020000: ok" "$T_TMP/.out"
 t_ok "restored tree equals the source (content, type, mode, owner, mtime, links, xattrs)" \
 	$PY "$TREE" compare "$SRC" "$T_TMP/r1${SRC}"
 sed 's/^/# /' "$T_TMP/.out" | head -20
+acl_of "$SRC/small.txt" >acl.want
+acl_of "$T_TMP/r1$SRC/small.txt" >acl.got
+t_cmp "a file's ACL comes back" acl.want acl.got
+acl_of "$SRC/dirs" >acl.want
+acl_of "$T_TMP/r1$SRC/dirs" >acl.got
+t_cmp "a directory's ACL and default ACL come back" acl.want acl.got
+t_grep "(and it is a real ACL)" "default:group:nogroup:r--" acl.got
 t_exit "restore into a non-empty directory is refused" 2 opsbackup restore www latest "$T_TMP/r1"
 t_grep "and says why" "is not empty" "$T_TMP/.err"
 t_exit "restore over / is refused" 2 opsbackup restore www latest /
