@@ -807,7 +807,8 @@ cmd_applied(struct opts *o, int argc, char **argv)
 		rc = ops_err_report(&err);
 		goto out;
 	}
-	qsort(keys, nkeys, sizeof(*keys), cmp_str);
+	if (nkeys > 1)
+		qsort(keys, nkeys, sizeof(*keys), cmp_str);
 	ops_buf_init(&batch, 0);
 	ops_buf_init(&shown, 0);
 	ops_out_begin(&out, stdout, fmt, flags, cols, NAP);
@@ -852,8 +853,8 @@ cmd_applied(struct opts *o, int argc, char **argv)
 			if (ops_tsv_row(&k, f, 6) < 0)
 				continue;
 			key = ops_buf_detach(&k, NULL);
-			if (!bsearch(&key, keys, nkeys, sizeof(*keys),
-				cmp_str) &&
+			if ((nkeys == 0 || !bsearch(&key, keys, nkeys,
+						       sizeof(*keys), cmp_str)) &&
 			    ops_tsv_row(&batch, f, NAP) < 0) {
 				free(key);
 				break;
