@@ -223,8 +223,15 @@ t_sshd() {
 	[ -f "$t_sd/id_ed25519" ] ||
 		ssh-keygen -q -t ed25519 -N '' -C test-user -f "$t_sd/id_ed25519"
 	cp "$t_sd/id_ed25519.pub" "$t_sd/authorized_keys"
-	t_port=$(t_free_port)
-	cat >"$t_sd/sshd_config" <<EOC
+	t_hostkey=$(cut -d' ' -f2 "$t_sd/host_ed25519.pub")
+	# a free port is only free until someone takes it: another test may
+	# start its sshd on the same one at the same moment, so the server
+	# that answers must show our host key, else try another port
+	t_try=0
+	while [ "$t_try" -lt 5 ]; do
+		t_try=$((t_try + 1))
+		t_port=$(t_free_port)
+		cat >"$t_sd/sshd_config" <<EOC
 Port $t_port
 ListenAddress 127.0.0.1
 HostKey $t_sd/host_ed25519
@@ -242,18 +249,23 @@ Subsystem sftp internal-sftp
 LogLevel ERROR
 ${T_SSHD_EXTRA:-}
 EOC
-	/usr/sbin/sshd -D -e -f "$t_sd/sshd_config" 2>"$t_sd/sshd.log" &
-	t_pid=$!
-	t_pids="$t_pids $t_pid"
-	t_i=0
-	until ssh-keyscan -T 1 -p "$t_port" 127.0.0.1 >/dev/null 2>&1; do
-		t_i=$((t_i + 1))
-		if [ "$t_i" -ge 50 ] || ! kill -0 "$t_pid" 2>/dev/null; then
-			t_diag "sshd did not start:"
-			sed 's/^/# /' "$t_sd/sshd.log" | head -20
-			t_port=
-			return 1
-		fi
-		sleep 0.1
+		/usr/sbin/sshd -D -e -f "$t_sd/sshd_config" 2>"$t_sd/sshd.log" &
+		t_pid=$!
+		t_pids="$t_pids $t_pid"
+		t_i=0
+		while [ "$t_i" -lt 50 ] && kill -0 "$t_pid" 2>/dev/null; do
+			if ssh-keyscan -T 1 -t ed25519 -p "$t_port" 127.0.0.1 2>/dev/null |
+				grep -qF "$t_hostkey"; then
+				return 0
+			fi
+			t_i=$((t_i + 1))
+			sleep 0.1
+		done
+		kill "$t_pid" 2>/dev/null
+		wait "$t_pid" 2>/dev/null
 	done
+	t_diag "sshd did not start:"
+	sed 's/^/# /' "$t_sd/sshd.log" | head -20
+	t_port=
+	return 1
 }
