@@ -309,4 +309,15 @@ int bk_read(int fd, const char *name, struct bk_manifest *m, int destfd,
     unsigned flags, struct ops_buf *created, struct bk_rres *r,
     struct ops_err *err) OPS_WUR;
 
+/*
+ * As bk_read, with the manifest read line by line from mfd in step with
+ * the archive (its rows are in member order), so that memory does not
+ * grow with the number of members.  msha and msize get the hash and size
+ * of the whole manifest file, which the caller compares with the seal.
+ */
+int bk_read_stream(int fd, const char *name, int mfd, const char *mname,
+    char msha[BK_SHA_HEX], uint64_t *msize, int destfd, const char *destpath,
+    char *const *paths, size_t npaths, unsigned flags,
+    struct ops_buf *created, struct bk_rres *r, struct ops_err *err) OPS_WUR;
+
 #endif

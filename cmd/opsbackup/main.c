@@ -933,48 +933,31 @@ check_gen(struct opts *o, const struct bk_set *s, struct bk_dest *d,
     const struct bk_gen *g, int destfd, const char *destpath,
     struct ops_buf *created, struct bk_rres *rr, struct ops_err *err)
 {
-	struct bk_manifest m;
-	struct ops_buf text;
-	char sha[BK_SHA_HEX], cat[BK_SHA_HEX], chunk[65536];
-	int fd = -1, rc = -1;
-	ssize_t n;
+	char msha[BK_SHA_HEX], cat[BK_SHA_HEX];
+	uint64_t msize = 0;
+	int fd = -1, mfd = -1, rc = -1;
 
-	bk_manifest_init(&m);
-	ops_buf_init(&text, 0);
 	if (!g->valid) {
 		ops_err_set(err, OPS_EXIT_FOUND, "%s", g->why);
 		goto out;
 	}
-	if (bk_dest_fetch(d, g->seal.manifest, &fd, err) < 0)
+	/* the manifest is read in step with the archive (memory does not
+	 * grow with the tree) and its hash checked at the end; a restore
+	 * that fails then is undone like any other */
+	if (bk_dest_fetch(d, g->seal.manifest, &mfd, err) < 0 ||
+	    bk_dest_fetch(d, g->seal.archive, &fd, err) < 0)
 		goto out;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		if (ops_buf_add(&text, chunk, (size_t)n) < 0)
-			break;
-	if (n != 0) {
-		ops_err_set(err, OPS_EXIT_FAIL, "%s: cannot read:",
-		    g->seal.manifest);
+	if (bk_read_stream(fd, g->seal.archive, mfd, g->seal.manifest, msha,
+		&msize, destfd, destpath, o->paths, o->npaths,
+		o->owner ? BK_R_OWNER : 0, created, rr, err) < 0)
 		goto out;
-	}
-	close(fd);
-	fd = -1;
-	bk_sha_buf(text.data ? text.data : "", text.len, sha);
-	if (strcmp(sha, g->seal.manifest_sha) != 0) {
+	if (strcmp(msha, g->seal.manifest_sha) != 0 ||
+	    msize != g->seal.manifest_size) {
 		ops_err_set(err, OPS_EXIT_FOUND,
 		    "%s: SHA-256 differs from the seal (manifest changed)",
 		    g->seal.manifest);
 		goto out;
 	}
-	if (bk_manifest_parse(&m, g->seal.manifest, text.data ? text.data : "",
-		text.len, err) < 0) {
-		err->code = OPS_EXIT_FOUND;
-		goto out;
-	}
-	if (bk_dest_fetch(d, g->seal.archive, &fd, err) < 0)
-		goto out;
-	if (bk_read(fd, g->seal.archive, &m, destfd, destpath,
-		o->paths, o->npaths, o->owner ? BK_R_OWNER : 0, created, rr,
-		err) < 0)
-		goto out;
 	if (strcmp(rr->sha, g->seal.archive_sha) != 0 ||
 	    rr->size != g->seal.archive_size) {
 		ops_err_set(err, OPS_EXIT_FOUND,
@@ -1007,8 +990,8 @@ check_gen(struct opts *o, const struct bk_set *s, struct bk_dest *d,
 out:
 	if (fd >= 0)
 		close(fd);
-	bk_manifest_release(&m);
-	ops_buf_release(&text);
+	if (mfd >= 0)
+		close(mfd);
 	return rc;
 }
 
@@ -1342,7 +1325,8 @@ restore_attempts(struct opts *o, const struct bk_set *s, struct bk_dest *d,
 		if (!g[k].sealed)
 			continue; /* not a generation: leftovers of a run */
 		ops_err_clear(&err);
-		if (check_gen(o, s, d, &g[k], destfd, destpath, &created, &rr,
+		if (check_gen(o, s, d, &g[k], destfd, destpath,
+			was_empty ? NULL : &created, &rr,
 			&err) == 0) {
 			if (!quiet)
 				printf("restore %s %s: ok (%llu files)\n",

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -286,6 +287,11 @@ struct rctx {
 	const char *name;
 	struct bk_manifest *m;   /* or NULL when following */
 	struct bk_follow *f;
+	FILE *mf;                /* or the manifest read line by line */
+	struct bk_sha *msha;     /* ... and hashed as it is read */
+	uint64_t msize;
+	const char *mname;
+	size_t mcap;
 	struct bk_mcols cols;    /* following: the header's columns */
 	char *line;              /* following: the current member's line */
 	struct bk_ment fe;       /* following: parsed from line */
@@ -296,6 +302,28 @@ struct rctx {
 	struct bk_rres *r;
 	struct ops_err *err;
 };
+
+/* The next manifest line: from the writer (following) or the file. */
+static char *
+next_line(struct rctx *c)
+{
+	char *line = NULL;
+	ssize_t n;
+
+	if (c->f)
+		return follow_take(c->f);
+	n = getline(&line, &c->mcap, c->mf);
+	c->mcap = 0;
+	if (n <= 0) {
+		free(line);
+		return NULL;
+	}
+	bk_sha_update(c->msha, line, (size_t)n);
+	c->msize += (uint64_t)n;
+	if (line[n - 1] == '\n')
+		line[n - 1] = '\0';
+	return line;
+}
 
 /* The manifest row of the member at path; NULL with err set. */
 static struct bk_ment *
@@ -316,7 +344,7 @@ row_for(struct rctx *c, const char *path)
 		return me;
 	}
 	free(c->line);
-	c->line = follow_take(c->f);
+	c->line = next_line(c);
 	if (c->line == NULL) {
 		ops_err_set(c->err, OPS_EXIT_FOUND,
 		    "%s: member %s is not in the manifest", c->name, path);
@@ -352,11 +380,14 @@ all_seen(struct rctx *c)
 		return 0;
 	}
 	free(c->line);
-	c->line = follow_take(c->f);
+	c->line = next_line(c);
 	if (c->line)
 		return ops_err_set(c->err, OPS_EXIT_FOUND,
 		    "%s: the manifest has more members than the archive",
 		    c->name);
+	if (c->mf && ferror(c->mf))
+		return ops_err_set(c->err, OPS_EXIT_FAIL, "%s: cannot read:",
+		    c->mname);
 	return 0;
 }
 
@@ -540,6 +571,46 @@ read_archive(struct rctx *c, struct in *in)
 	return rc;
 }
 
+/* Set up extraction into destfd (chdir there); -1 with err. */
+static int
+extract_begin(struct rctx *c, int destfd, const char *destpath,
+    unsigned flags, int *oldcwd, struct ops_err *err)
+{
+	int xf = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
+		 ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_XATTR |
+		 ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+		 ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
+
+	*oldcwd = -1;
+	if (destfd < 0)
+		return 0;
+	if ((flags & BK_R_OWNER) && geteuid() == 0)
+		xf |= ARCHIVE_EXTRACT_OWNER;
+	c->x = archive_write_disk_new();
+	if (c->x == NULL)
+		ops_fatal(OPS_EXIT_FAIL, "out of memory");
+	archive_write_disk_set_options(c->x, xf);
+	archive_write_disk_set_standard_lookup(c->x);
+	*oldcwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*oldcwd < 0 || fchdir(destfd) < 0)
+		return ops_err_set(err, OPS_EXIT_FAIL, "%s:", destpath);
+	return 0;
+}
+
+static void
+extract_end(struct rctx *c, int oldcwd)
+{
+	if (c->x)
+		archive_write_free(c->x); /* runs the directory fix-ups */
+	c->x = NULL;
+	if (oldcwd >= 0) {
+		if (fchdir(oldcwd) < 0)
+			ops_fatal(OPS_EXIT_FAIL,
+			    "cannot return to the working directory:");
+		close(oldcwd);
+	}
+}
+
 int
 bk_read(int fd, const char *name, struct bk_manifest *m, int destfd,
     const char *destpath, char *const *paths, size_t npaths, unsigned flags,
@@ -565,36 +636,69 @@ bk_read(int fd, const char *name, struct bk_manifest *m, int destfd,
 	c.err = err;
 	for (i = 0; i < m->n; i++)
 		m->v[i].seen = false;
-	if (destfd >= 0) {
-		int xf = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
-			 ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_XATTR |
-			 ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-			 ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-			 ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
+	if (extract_begin(&c, destfd, destpath, flags, &oldcwd, err) == 0)
+		rc = read_archive(&c, &in);
+	extract_end(&c, oldcwd);
+	bk_sha_free(in.sha);
+	free(in.buf);
+	return rc;
+}
 
-		if ((flags & BK_R_OWNER) && geteuid() == 0)
-			xf |= ARCHIVE_EXTRACT_OWNER;
-		c.x = archive_write_disk_new();
-		if (c.x == NULL)
-			ops_fatal(OPS_EXIT_FAIL, "out of memory");
-		archive_write_disk_set_options(c.x, xf);
-		archive_write_disk_set_standard_lookup(c.x);
-		oldcwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (oldcwd < 0 || fchdir(destfd) < 0) {
-			ops_err_set(err, OPS_EXIT_FAIL, "%s:", destpath);
-			goto out;
-		}
+int
+bk_read_stream(int fd, const char *name, int mfd, const char *mname,
+    char msha[BK_SHA_HEX], uint64_t *msize, int destfd, const char *destpath,
+    char *const *paths, size_t npaths, unsigned flags,
+    struct ops_buf *created, struct bk_rres *r, struct ops_err *err)
+{
+	struct rctx c;
+	struct in in;
+	char *header = NULL;
+	const char *why;
+	int oldcwd = -1, rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	memset(&c, 0, sizeof(c));
+	memset(&in, 0, sizeof(in));
+	in.fd = fd;
+	in.sha = bk_sha_new();
+	in.buf = ops_xmalloc(RBUF);
+	c.name = name;
+	c.mname = mname;
+	c.msha = bk_sha_new();
+	c.paths = paths;
+	c.npaths = npaths;
+	c.created = created;
+	c.r = r;
+	c.err = err;
+	c.mf = fdopen(dup(mfd), "r");
+	if (c.mf == NULL) {
+		ops_err_set(err, OPS_EXIT_FAIL, "%s:", mname);
+		goto out;
 	}
-	rc = read_archive(&c, &in);
+	header = next_line(&c);
+	if (header == NULL || bk_manifest_cols(header, &c.cols, &why) < 0) {
+		ops_err_set(err, OPS_EXIT_FOUND, "%s:1: %s", mname,
+		    header ? why : "empty manifest");
+		goto out;
+	}
+	if (extract_begin(&c, destfd, destpath, flags, &oldcwd, err) == 0)
+		rc = read_archive(&c, &in);
+	extract_end(&c, oldcwd);
 out:
-	if (c.x)
-		archive_write_free(c.x); /* runs the directory fix-ups */
-	if (oldcwd >= 0) {
-		if (fchdir(oldcwd) < 0)
-			ops_fatal(OPS_EXIT_FAIL,
-			    "cannot return to the working directory:");
-		close(oldcwd);
+	if (c.msha) {
+		/* the rest of the manifest counts for its hash */
+		char *l;
+
+		while (rc < 0 && c.mf && (l = next_line(&c)) != NULL)
+			free(l);
+		bk_sha_hex(c.msha, msha);
+		bk_sha_free(c.msha);
 	}
+	*msize = c.msize;
+	if (c.mf)
+		fclose(c.mf);
+	free(c.line);
+	free(header);
 	bk_sha_free(in.sha);
 	free(in.buf);
 	return rc;

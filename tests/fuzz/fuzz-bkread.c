@@ -77,6 +77,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (fd >= 0)
 			close(fd);
 	}
+	if (arc) {
+		/* the same, reading the manifest in step (restore, verify) */
+		int fd = memfd_create("archive", MFD_CLOEXEC);
+		int mfd = memfd_create("manifest", MFD_CLOEXEC);
+		struct bk_rres rr;
+		char msha[BK_SHA_HEX];
+		uint64_t msize;
+
+		if (fd >= 0 && mfd >= 0 && ops_write_all(fd, arc, alen) == 0 &&
+		    ops_write_all(mfd, data, mlen) == 0 &&
+		    lseek(fd, 0, SEEK_SET) == 0 && lseek(mfd, 0, SEEK_SET) == 0) {
+			ops_err_clear(&err);
+			r = bk_read_stream(fd, "archive", mfd, "manifest", msha,
+			    &msize, -1, NULL, NULL, 0, 0, NULL, &rr, &err);
+			(void)r;
+		}
+		if (fd >= 0)
+			close(fd);
+		if (mfd >= 0)
+			close(mfd);
+	}
 	bk_manifest_release(&m);
 	return 0;
 }
