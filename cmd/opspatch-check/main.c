@@ -40,6 +40,7 @@
 
 static const char usage_text[] =
     "usage: opspatch-check vercmp [--rpm] a op b\n"
+    "       opspatch-check vercmp [--rpm] --batch\n"
     "       opspatch-check [-v] [-d dir] [-c file] inventory "
     "[--status file] [--accept-new-hostkey] [host ...]\n"
     "       opspatch-check [-v] [-d dir] [-c file] applied [--log file]... "
@@ -61,6 +62,7 @@ enum {
 	OPT_STATUS,
 	OPT_ACCEPT_NEW,
 	OPT_LOG,
+	OPT_BATCH,
 };
 
 static const struct option longopts[] = {
@@ -69,12 +71,13 @@ static const struct option longopts[] = {
     {"status", required_argument, NULL, OPT_STATUS},
     {"accept-new-hostkey", no_argument, NULL, OPT_ACCEPT_NEW},
     {"log", required_argument, NULL, OPT_LOG},
+    {"batch", no_argument, NULL, OPT_BATCH},
     {NULL, 0, NULL, 0},
 };
 
 struct opts {
 	struct ops_cli cli;
-	bool rpm, accept_new;
+	bool rpm, accept_new, batch;
 	const char *status;
 	char **logs;
 	size_t nlogs, caplogs;
@@ -90,11 +93,63 @@ usage(int code)
 
 /* ---- vercmp ---- */
 
+/* --batch: "A OP B" lines (blanks or tabs between) on standard input,
+ * "A<TAB>OP<TAB>B<TAB>yes|no" lines out */
+static int
+vercmp_batch(struct opts *o)
+{
+	char *line = NULL, *w[4];
+	size_t cap = 0;
+	ssize_t n;
+	long ln = 0;
+	int rc = OPS_EXIT_OK;
+
+	while ((n = getline(&line, &cap, stdin)) > 0) {
+		char *p = line;
+		int k = 0, r;
+
+		ln++;
+		if (line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		while (k < 4) {
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p == '\0')
+				break;
+			w[k++] = p;
+			while (*p && *p != ' ' && *p != '\t')
+				p++;
+			if (*p)
+				*p++ = '\0';
+		}
+		if (k == 0)
+			continue;
+		r = k == 3 ? vc_op(w[1],
+				 o->rpm ? vc_rpm_evr(w[0], w[2])
+					: vc_deb(w[0], w[2]))
+			   : -1;
+		if (r < 0) {
+			ops_warn_at("(standard input)", ln,
+			    "expected \"A OP B\" with OP lt le eq ne ge gt");
+			rc = OPS_EXIT_USAGE;
+			continue;
+		}
+		printf("%s\t%s\t%s\t%s\n", w[0], w[1], w[2], r ? "yes" : "no");
+	}
+	free(line);
+	return rc;
+}
+
 static int
 cmd_vercmp(struct opts *o, int argc, char **argv)
 {
 	int c, r;
 
+	if (o->batch) {
+		if (argc != 0)
+			usage(OPS_EXIT_USAGE);
+		return vercmp_batch(o);
+	}
 	if (argc != 3)
 		usage(OPS_EXIT_USAGE);
 	if (!o->rpm) {
@@ -916,6 +971,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_ACCEPT_NEW:
 			o.accept_new = true;
+			break;
+		case OPT_BATCH:
+			o.batch = true;
 			break;
 		case OPT_LOG:
 			ops_xgrow((void **)&o.logs, &o.caplogs, o.nlogs + 1,

@@ -17,6 +17,13 @@ t_exit "vercmp --rpm: a missing release sorts lower" 0 opspatch-check vercmp --r
 t_exit "an unknown operator is a usage error" 2 opspatch-check vercmp 1 lesser 2
 t_exit "a bad version: a warning, still an answer (as dpkg)" 0 opspatch-check vercmp a lt b
 t_grep "the warning" "version 'a' has bad syntax: version number does not start with digit" "$T_TMP/.err"
+t_run "vercmp --batch" "printf '1.0 lt 2.0\\n1.0~rc1\\tgt\\t1.0\\n\\n2:1 >= 1:9\\n' | opspatch-check vercmp --batch" "1.0	lt	2.0	yes
+1.0~rc1	gt	1.0	no
+2:1	>=	1:9	yes
+"
+t_exit "vercmp --batch: a bad line is exit 2" 2 sh -c "printf '1.0 lt\\n1 lt 2\\n' | opspatch-check vercmp --batch"
+t_grep "named with its line" "(standard input):1: expected" "$T_TMP/.err"
+t_grep "the good lines are still answered" "1	lt	2	yes" "$T_TMP/.out"
 
 # --- local inventory against dpkg-query
 command -v dpkg-query >/dev/null 2>&1 || t_skip_all "no dpkg-query"
