@@ -374,6 +374,24 @@ run_pre(const struct bk_set *s, int64_t timeout_ms, struct ops_err *err)
 	    WTERMSIG(status));
 }
 
+/* Run the set's pre command, if any; *since: when it started (real time,
+ * against file mtimes), else -1. */
+static int
+pre_first(const struct opts *o, const struct bk_set *s, int64_t *since,
+    struct ops_err *err)
+{
+	long long to;
+
+	*since = -1;
+	if (s->pre == NULL)
+		return 0;
+	if (ops_conf_get_duration_ms(&o->cli.conf, "backup", NULL,
+		"pre-timeout", &to, err) < 0)
+		return -1;
+	*since = (int64_t)time(NULL);
+	return run_pre(s, to, err);
+}
+
 /* ---- prune ---- */
 
 /* Temporaries of killed runs of set in the local staging directory of an
@@ -686,7 +704,7 @@ out:
  * generation is published and sealed, or nothing under a final name. */
 static int
 run_gen(const struct opts *o, const struct bk_set *s, struct bk_dest *d,
-    struct row *row, struct ops_err *err)
+    int64_t since, struct row *row, struct ops_err *err)
 {
 	struct bk_wres wr;
 	struct bk_rres rr;
@@ -696,22 +714,12 @@ run_gen(const struct opts *o, const struct bk_set *s, struct bk_dest *d,
 	char *apath = NULL, *mpath = NULL, *spath = NULL, *aname = NULL,
 	     *mname = NULL, *sname = NULL, mid_sha[BK_SHA_HEX];
 	int afd = -1, mfd = -1, sfd = -1, rc = -1, tries;
-	int64_t since = -1, t0;
+	int64_t t0;
 	char **names;
 	size_t nn, i;
 	bool taken;
 
 	ops_buf_init(&stext, 0);
-	if (s->pre) {
-		long long to;
-
-		if (ops_conf_get_duration_ms(&o->cli.conf, "backup", NULL,
-			"pre-timeout", &to, err) < 0)
-			goto out;
-		since = (int64_t)time(NULL); /* against file mtimes: real time */
-		if (run_pre(s, to, err) < 0)
-			goto out;
-	}
 	/* a fresh ID: never two generations with one name */
 	for (tries = 0;; tries++) {
 		row->started = ops_clock_now();
@@ -849,6 +857,7 @@ run_one(struct opts *o, const char *name)
 	struct ops_err err, e2;
 	struct row row;
 	long long lto;
+	int64_t since = -1;
 	int lockfd = -1, rc = OPS_EXIT_OK;
 
 	ops_err_clear(&err);
@@ -859,15 +868,19 @@ run_one(struct opts *o, const char *name)
 	}
 	if (ops_conf_get_duration_ms(&o->cli.conf, "backup", NULL,
 		"lock-timeout", &lto, &err) < 0 ||
-	    take_lock(o->cli.dir, s.name, (int)lto, &lockfd, &err) < 0) {
+	    take_lock(o->cli.dir, s.name, lto > INT_MAX ? INT_MAX : (int)lto,
+		&lockfd, &err) < 0) {
 		bk_set_release(&s);
 		return ops_err_report(&err);
 	}
 	row.started = ops_clock_now();
 	id_of_time(row.started, row.id);
-	if (bk_dest_open(&d, &s, &o->cli.conf, o->accept_new, o->cli.dir,
+	/* the pre command first: an SFTP session is not left idle while a
+	 * long dump runs */
+	if (pre_first(o, &s, &since, &err) < 0 ||
+	    bk_dest_open(&d, &s, &o->cli.conf, o->accept_new, o->cli.dir,
 		&err) < 0 ||
-	    run_gen(o, &s, d, &row, &err) < 0) {
+	    run_gen(o, &s, d, since, &row, &err) < 0) {
 		rc = err.code == OPS_EXIT_USAGE ? OPS_EXIT_USAGE
 						: OPS_EXIT_FOUND;
 		ops_err_prefix(&err, "backup %s failed", s.name);
