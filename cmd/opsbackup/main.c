@@ -920,8 +920,10 @@ run_one(struct opts *o, const char *name)
 	return rc;
 }
 
+/* fn for each set named, or for every set: the worst exit status */
 static int
-cmd_run(struct opts *o, int argc, char **argv)
+each_set(struct opts *o, int argc, char **argv,
+    int (*fn)(struct opts *, const char *))
 {
 	const char **names;
 	struct ops_err err;
@@ -932,9 +934,15 @@ cmd_run(struct opts *o, int argc, char **argv)
 	if (set_names(o, argc, argv, &names, &n, &err) < 0)
 		return ops_err_report(&err);
 	for (i = 0; i < n; i++)
-		rc = ops_exit_worst(rc, run_one(o, names[i]));
+		rc = ops_exit_worst(rc, fn(o, names[i]));
 	free(names);
 	return rc;
+}
+
+static int
+cmd_run(struct opts *o, int argc, char **argv)
+{
+	return each_set(o, argc, argv, run_one);
 }
 
 /* ---- reading generations back ---- */
@@ -1537,35 +1545,31 @@ out:
 /* ---- prune ---- */
 
 static int
-cmd_prune(struct opts *o, int argc, char **argv)
+prune_one(struct opts *o, const char *name)
 {
-	const char **names;
+	struct bk_set s;
+	struct bk_dest *d = NULL;
 	struct ops_err err;
-	size_t n, i;
-	int rc = OPS_EXIT_OK;
+	int lockfd = -1, rc = OPS_EXIT_OK;
 
 	ops_err_clear(&err);
+	if (open_set_dest(o, name, &s, &d, &err) < 0 ||
+	    take_lock(o->cli.dir, s.name, 0, &lockfd, &err) < 0 ||
+	    prune_set(o, &s, d, NULL, &err) < 0)
+		rc = ops_err_report(&err);
+	if (lockfd >= 0)
+		close(lockfd);
+	bk_dest_close(d);
+	bk_set_release(&s);
+	return rc;
+}
+
+static int
+cmd_prune(struct opts *o, int argc, char **argv)
+{
 	if (argc > 1)
 		usage(OPS_EXIT_USAGE);
-	if (set_names(o, argc, argv, &names, &n, &err) < 0)
-		return ops_err_report(&err);
-	for (i = 0; i < n; i++) {
-		struct bk_set s;
-		struct bk_dest *d = NULL;
-		int lockfd = -1;
-
-		ops_err_clear(&err);
-		if (open_set_dest(o, names[i], &s, &d, &err) < 0 ||
-		    take_lock(o->cli.dir, s.name, 0, &lockfd, &err) < 0 ||
-		    prune_set(o, &s, d, NULL, &err) < 0)
-			rc = ops_exit_worst(rc, ops_err_report(&err));
-		if (lockfd >= 0)
-			close(lockfd);
-		bk_dest_close(d);
-		bk_set_release(&s);
-	}
-	free(names);
-	return rc;
+	return each_set(o, argc, argv, prune_one);
 }
 
 /* ---- check (Monitoring Plugins) ---- */

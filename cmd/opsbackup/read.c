@@ -571,6 +571,23 @@ read_archive(struct rctx *c, struct in *in)
 	return rc;
 }
 
+/* The common start of a read: the input (hashed as it is read) and the
+ * context, with nothing to compare against yet. */
+static void
+start(struct rctx *c, struct in *in, int fd, const char *name,
+    struct bk_rres *r, struct ops_err *err)
+{
+	memset(r, 0, sizeof(*r));
+	memset(c, 0, sizeof(*c));
+	memset(in, 0, sizeof(*in));
+	in->fd = fd;
+	in->sha = bk_sha_new();
+	in->buf = ops_xmalloc(RBUF);
+	c->name = name;
+	c->r = r;
+	c->err = err;
+}
+
 /* Set up extraction into destfd (chdir there); -1 with err. */
 static int
 extract_begin(struct rctx *c, int destfd, const char *destpath,
@@ -621,19 +638,11 @@ bk_read(int fd, const char *name, struct bk_manifest *m, int destfd,
 	int oldcwd = -1, rc = -1;
 	size_t i;
 
-	memset(r, 0, sizeof(*r));
-	memset(&c, 0, sizeof(c));
-	memset(&in, 0, sizeof(in));
-	in.fd = fd;
-	in.sha = bk_sha_new();
-	in.buf = ops_xmalloc(RBUF);
-	c.name = name;
+	start(&c, &in, fd, name, r, err);
 	c.m = m;
 	c.paths = paths;
 	c.npaths = npaths;
 	c.created = created;
-	c.r = r;
-	c.err = err;
 	for (i = 0; i < m->n; i++)
 		m->v[i].seen = false;
 	if (extract_begin(&c, destfd, destpath, flags, &oldcwd, err) == 0)
@@ -656,20 +665,12 @@ bk_read_stream(int fd, const char *name, int mfd, const char *mname,
 	const char *why;
 	int oldcwd = -1, rc = -1;
 
-	memset(r, 0, sizeof(*r));
-	memset(&c, 0, sizeof(c));
-	memset(&in, 0, sizeof(in));
-	in.fd = fd;
-	in.sha = bk_sha_new();
-	in.buf = ops_xmalloc(RBUF);
-	c.name = name;
+	start(&c, &in, fd, name, r, err);
 	c.mname = mname;
 	c.msha = bk_sha_new();
 	c.paths = paths;
 	c.npaths = npaths;
 	c.created = created;
-	c.r = r;
-	c.err = err;
 	c.mf = fdopen(dup(mfd), "r");
 	if (c.mf == NULL) {
 		ops_err_set(err, OPS_EXIT_FAIL, "%s:", mname);
@@ -714,17 +715,9 @@ bk_read_follow(int fd, const char *name, struct bk_follow *f,
 	const char *why;
 	int rc = -1;
 
-	memset(r, 0, sizeof(*r));
-	memset(&c, 0, sizeof(c));
-	memset(&in, 0, sizeof(in));
-	in.fd = fd;
+	start(&c, &in, fd, name, r, err);
 	in.f = f;
-	in.sha = bk_sha_new();
-	in.buf = ops_xmalloc(RBUF);
-	c.name = name;
 	c.f = f;
-	c.r = r;
-	c.err = err;
 	if (bk_manifest_cols(h, &c.cols, &why) < 0)
 		ops_err_set(err, OPS_EXIT_FAIL, "manifest header: %s", why);
 	else

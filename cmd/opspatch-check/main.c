@@ -295,32 +295,66 @@ ssh_open(struct opts *o, const char *user, const char *host, int port,
 	return ops_ssh_open(s, &so, err);
 }
 
-/* ssh://[user@]host[:port] (or a bare host) */
+/*
+ * Run the fixed command cmd on spec (ssh://[user@]host[:port] or a bare
+ * host) and keep its standard output in out (at most limit bytes);
+ * *hostname gets the host as given.  what names the job in messages.
+ * -1 with err (code 2 for a bad spec, else 3).
+ */
 static int
-collect_remote(struct opts *o, const char *spec, struct inv_host *h,
+remote_run(struct opts *o, const char *spec, const char *cmd,
+    const char *what, size_t limit, char **hostname, struct ops_buf *out,
     struct ops_err *err)
 {
 	const char *p = spec, *why;
 	char *user = NULL, *host = NULL;
 	struct ops_ssh_exec x;
 	struct ops_ssh *s = NULL;
-	struct ops_buf cmd;
-	const char *nl;
 	int port, rc = -1;
 
 	if (strncmp(p, "ssh://", 6) == 0)
 		p += 6;
 	if (ops_hostspec(p, strlen(p), &user, &host, &port, &why) < 0)
-		return ops_err_set(err, OPS_EXIT_USAGE, "%s: %s (write "
-							"ssh://[user@]host[:port])",
-		    spec, why);
-	h->host = ops_xstrdup(host);
-	ops_buf_init(&cmd, 0);
+		return ops_err_set(err, OPS_EXIT_USAGE,
+		    "%s: %s (write ssh://[user@]host[:port])", spec, why);
+	*hostname = ops_xstrdup(host);
 	memset(&x, 0, sizeof(x));
-	ops_buf_init(&x.out, (size_t)256 << 20);
+	ops_buf_init(&x.out, limit);
 	ops_buf_init(&x.err, 64 * 1024);
-	if (ssh_open(o, user, host, port, &s, err) < 0)
+	if (ssh_open(o, user, host, port, &s, err) < 0 ||
+	    ops_ssh_run(s, cmd, NULL, 0, ops_clock_mono_ms() + SSH_STEP_MS, &x,
+		err) < 0)
 		goto out;
+	if (x.status != 0 || x.truncated) {
+		ops_err_set(err, OPS_EXIT_FAIL, "%s: %s %s (%.200s)", spec, what,
+		    x.truncated ? "printed too much" : "failed",
+		    ops_buf_cstr(&x.err));
+		goto out;
+	}
+	*out = x.out;
+	ops_buf_init(&x.out, 0);
+	rc = 0;
+out:
+	if (s)
+		ops_ssh_close(s);
+	ops_buf_release(&x.out);
+	ops_buf_release(&x.err);
+	free(user);
+	free(host);
+	return rc;
+}
+
+/* ssh://[user@]host[:port] (or a bare host): dpkg-query, else rpm */
+static int
+collect_remote(struct opts *o, const char *spec, struct inv_host *h,
+    struct ops_err *err)
+{
+	struct ops_buf cmd, out;
+	const char *nl;
+	int rc = -1;
+
+	ops_buf_init(&cmd, 0);
+	ops_buf_init(&out, 0);
 	/* a fixed command: the formats are quoted, nothing else varies */
 	ops_buf_puts(&cmd, "if command -v dpkg-query >/dev/null 2>&1; then "
 			   "echo '#ops dpkg'; dpkg-query -W -f=");
@@ -331,41 +365,29 @@ collect_remote(struct opts *o, const char *spec, struct inv_host *h,
 	if (ops_sh_quote(&cmd, PK_RPM_QUERY_FORMAT) < 0)
 		goto out;
 	ops_buf_puts(&cmd, "; else echo '#ops none'; fi");
-	if (ops_ssh_run(s, ops_buf_cstr(&cmd), NULL, 0,
-		ops_clock_mono_ms() + SSH_STEP_MS, &x, err) < 0)
+	if (remote_run(o, spec, ops_buf_cstr(&cmd), "the package query",
+		(size_t)256 << 20, &h->host, &out, err) < 0)
 		goto out;
-	if (x.status != 0 || x.truncated) {
-		ops_err_set(err, OPS_EXIT_FAIL,
-		    "%s: the package query %s (%.200s)", spec,
-		    x.truncated ? "printed too much" : "failed",
-		    ops_buf_cstr(&x.err));
-		goto out;
-	}
-	nl = x.out.data ? memchr(x.out.data, '\n', x.out.len) : NULL;
+	nl = out.data ? memchr(out.data, '\n', out.len) : NULL;
 	if (nl == NULL) {
 		ops_err_set(err, OPS_EXIT_FAIL, "%s: no answer", spec);
 		goto out;
 	}
-	if (strncmp(x.out.data, "#ops dpkg\n", 10) == 0) {
+	if (strncmp(out.data, "#ops dpkg\n", 10) == 0) {
 		h->kind = ops_xstrdup("dpkg");
 		rc = pk_dpkg_query(spec, nl + 1,
-		    x.out.len - (size_t)(nl + 1 - x.out.data), &h->pk, err);
-	} else if (strncmp(x.out.data, "#ops rpm\n", 9) == 0) {
+		    out.len - (size_t)(nl + 1 - out.data), &h->pk, err);
+	} else if (strncmp(out.data, "#ops rpm\n", 9) == 0) {
 		h->kind = ops_xstrdup("rpm");
 		rc = pk_rpm_query(spec, nl + 1,
-		    x.out.len - (size_t)(nl + 1 - x.out.data), &h->pk, err);
+		    out.len - (size_t)(nl + 1 - out.data), &h->pk, err);
 	} else {
 		ops_err_set(err, OPS_EXIT_FAIL,
 		    "%s: neither dpkg-query nor rpm on the host", spec);
 	}
 out:
-	if (s)
-		ops_ssh_close(s);
 	ops_buf_release(&cmd);
-	ops_buf_release(&x.out);
-	ops_buf_release(&x.err);
-	free(user);
-	free(host);
+	ops_buf_release(&out);
 	return rc;
 }
 
@@ -666,40 +688,23 @@ static int
 remote_logs(struct opts *o, const char *spec, char **hostname,
     struct ap_log *l, struct ops_err *err)
 {
-	const char *p = spec, *why, *q, *end;
-	char *user = NULL, *host = NULL;
-	struct ops_ssh_exec x;
-	struct ops_ssh *s = NULL;
-	int port, rc = -1;
+	struct ops_buf out;
+	const char *p, *q, *end;
+	int rc = -1;
 
-	if (strncmp(p, "ssh://", 6) == 0)
-		p += 6;
-	if (ops_hostspec(p, strlen(p), &user, &host, &port, &why) < 0)
-		return ops_err_set(err, OPS_EXIT_USAGE,
-		    "%s: %s (write ssh://[user@]host[:port])", spec, why);
-	*hostname = ops_xstrdup(host);
-	memset(&x, 0, sizeof(x));
-	ops_buf_init(&x.out, (size_t)512 << 20);
-	ops_buf_init(&x.err, 64 * 1024);
-	if (ssh_open(o, user, host, port, &s, err) < 0)
-		goto out;
+	ops_buf_init(&out, 0);
 	/* a fixed command; zcat for the compressed rotations */
-	if (ops_ssh_run(s,
+	if (remote_run(o, spec,
 		"for f in /var/log/dpkg.log* /var/log/apt/history.log*; do "
 		"[ -f \"$f\" ] || continue; echo \"#ops log $f\"; "
 		"case $f in *.gz) zcat \"$f\" ;; *) cat \"$f\" ;; esac; "
 		"echo; done",
-		NULL, 0, ops_clock_mono_ms() + SSH_STEP_MS, &x, err) < 0)
+		"reading the logs", (size_t)512 << 20, hostname, &out,
+		err) < 0)
 		goto out;
-	if (x.status != 0 || x.truncated) {
-		ops_err_set(err, OPS_EXIT_FAIL, "%s: reading the logs %s (%.200s)",
-		    spec, x.truncated ? "gave too much" : "failed",
-		    ops_buf_cstr(&x.err));
-		goto out;
-	}
 	/* split at the marker lines */
-	p = x.out.data ? x.out.data : "";
-	end = p + x.out.len;
+	p = out.data ? out.data : "";
+	end = p + out.len;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		char name[512];
@@ -710,7 +715,7 @@ remote_logs(struct opts *o, const char *spec, char **hostname,
 			    "%s: unexpected output from the host", spec);
 			goto out;
 		}
-		snprintf(name, sizeof(name), "%s:%.*s", host,
+		snprintf(name, sizeof(name), "%s:%.*s", *hostname,
 		    (int)(nl - p - 9), p + 9);
 		p = nl + 1;
 		for (q = p; q < end; q++)
@@ -723,12 +728,7 @@ remote_logs(struct opts *o, const char *spec, char **hostname,
 	}
 	rc = 0;
 out:
-	if (s)
-		ops_ssh_close(s);
-	ops_buf_release(&x.out);
-	ops_buf_release(&x.err);
-	free(user);
-	free(host);
+	ops_buf_release(&out);
 	return rc;
 }
 
