@@ -310,9 +310,11 @@ test_plain(int port)
 	d = (struct t){.path = "/slow", .timeout_ms = 500};
 	c = mk("http", port, &d);
 	took = one(c, 10000, NULL);
+	/* the server answers after 2 s: ending well before that shows the
+	 * timeout cut the transfer, with room for a loaded machine */
 	ok(c->r.status == PG_CRITICAL &&
 	        strcmp(c->r.message, "no answer within 500 ms") == 0 &&
-	        took >= 450 && took < 1000,
+	        took >= 450 && took < 1800,
 	    "slow answer: %s (%lld ms)", c->r.message, (long long)took);
 	free_check(c);
 
@@ -321,7 +323,7 @@ test_plain(int port)
 	took = one(c, 300, NULL);
 	ok(c->r.status == PG_CRITICAL &&
 	        strcmp(c->r.message, "no answer within 300 ms") == 0 &&
-	        took < 800,
+	        took < 1800,
 	    "the run's deadline ends a transfer: %s (%lld ms)", c->r.message,
 	    (long long)took);
 	free_check(c);
